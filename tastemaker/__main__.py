@@ -1,0 +1,4 @@
+"""`python -m tastemaker` runs the CLI."""
+from .cli import main
+
+main()

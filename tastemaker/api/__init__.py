@@ -1,0 +1,1 @@
+"""The AWS wire boundary: the only package that knows AWS casing."""

@@ -1,0 +1,35 @@
+"""What a handler or a job gets: the store, the lake, job submission, account, region and clock."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .lake import Lake
+from .settings import Settings
+from .store import Store
+
+
+@dataclass(frozen=True)
+class Context:
+    settings: Settings
+    store: Store
+    lake: Lake
+    submit: Callable[[str, str, dict[str, Any] | None], int]
+    """submit(job kind, resource ARN, payload) -> job id: queue long-running work."""
+    region: str
+    account_id: str
+    clock: Callable[[], float] = field(default=time.time)
+    caches: dict[str, Any] = field(default_factory=dict)
+    """Process-wide caches (loaded models, filters) shared by every request of one service."""
+
+    def arn(self, path: str) -> str:
+        """`arn:aws:personalize:<region>:<account>:<path>`."""
+        return f"arn:aws:personalize:{self.region}:{self.account_id}:{path}"
+
+    def now(self) -> float:
+        return self.clock()
+
+    def in_region(self, region: str | None) -> Context:
+        return self if not region or region == self.region else replace(self, region=region)

@@ -1,0 +1,1 @@
+"""Handlers of the `personalize` control plane, one module per resource family."""

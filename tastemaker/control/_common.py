@@ -1,0 +1,62 @@
+"""Helpers shared by control-plane handlers: new records, activation, tags, in-use checks."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..context import Context
+from ..domain.status import ACTIVE, CREATE_PENDING
+from ..errors import InvalidInputException, ResourceInUseException
+from ..jobs import task
+
+Record = dict[str, Any]
+
+
+def new_record(ctx: Context, arn_key: str, arn: str, name: str, status: str | None = CREATE_PENDING,
+               **fields: Any) -> Record:
+    """A resource record: `arn` for the store, and the same ARN under its shape name (`arn_key`)."""
+    now = ctx.now()
+    record = {"arn": arn, arn_key: arn, "name": name, "creation_date_time": now,
+              "last_updated_date_time": now, **fields}
+    if status is not None:
+        record["status"] = status
+    return record
+
+
+def create_and_activate(ctx: Context, kind: str, record: Record, tags: list[dict] | None = None) -> Record:
+    """Store a resource as CREATE PENDING and queue its activation (Personalize creates asynchronously)."""
+    ctx.store.insert(kind, record)
+    if tags:
+        ctx.store.set_tags(record["arn"], {t["tag_key"]: t["tag_value"] for t in tags})
+    ctx.submit("activate:" + kind, record["arn"], None)
+    return record
+
+
+def require_active(record: Record, what: str) -> None:
+    if record.get("status") != ACTIVE:
+        raise ResourceInUseException(
+            f"{what} {record['arn']} is {record.get('status')}; it must be ACTIVE."
+        )
+
+
+def require_unused(arn: str, children: dict[str, list[Record]]) -> None:
+    """ResourceInUseException naming what still depends on `arn`."""
+    for what, records in children.items():
+        if records:
+            names = ", ".join(r["arn"] for r in records[:3])
+            raise ResourceInUseException(f"Cannot delete {arn}: {len(records)} {what} still use it ({names}).")
+
+
+def check_name(name: str) -> None:
+    if not name or len(name) > 63:
+        raise InvalidInputException(f"Invalid name {name!r}: 1 to 63 characters.")
+    if not re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9\-_]*", name):
+        raise InvalidInputException(
+            f"Invalid name {name!r}: letters, digits, '-' and '_' only, starting with a letter or digit."
+        )
+
+
+ACTIVATED_KINDS = ("dataset_group", "dataset", "solution", "campaign", "event_tracker", "filter", "recommender", "metric_attribution")
+
+for _kind in ACTIVATED_KINDS:
+    task("activate:" + _kind, _kind)(lambda ctx, arn, payload, progress: None)

@@ -1,0 +1,1 @@
+"""Pure Python: resource records, ARNs, status lifecycle, Avro schemas, filter expressions."""

@@ -1,0 +1,39 @@
+"""Build and read Personalize ARNs (spec §3.1)."""
+from __future__ import annotations
+
+import secrets
+
+from ..errors import InvalidInputException
+
+
+def recipe_arn(name: str) -> str:
+    return f"arn:aws:personalize:::recipe/{name}"
+
+
+def algorithm_arn(name: str) -> str:
+    return f"arn:aws:personalize:::algorithm/{name}"
+
+
+def feature_transformation_arn(name: str) -> str:
+    return f"arn:aws:personalize:::feature-transformation/{name}"
+
+
+def hex_id() -> str:
+    """The 8 lower-case hex digits of solution version and event tracker ARNs."""
+    return secrets.token_hex(4)
+
+
+def resource_path(arn: str) -> str:
+    """`dataset-group/name` from `arn:aws:personalize:region:account:dataset-group/name`."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[2] != "personalize":
+        raise InvalidInputException(f"Invalid ARN {arn!r}: expected arn:aws:personalize:<region>:<account>:<resource>.")
+    return parts[5]
+
+
+def resource_type(arn: str) -> str:
+    return resource_path(arn).split("/", 1)[0]
+
+
+def last_name(arn: str) -> str:
+    return resource_path(arn).split("/", 1)[-1]

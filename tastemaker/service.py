@@ -1,0 +1,56 @@
+"""Assemble one running Tastemaker: settings -> store, lake, executor and the handler context."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from .context import Context
+from .jobs.executors import Executor, make_executor
+from .jobs.runner import recover, run_job
+from .lake import open_lake
+from .settings import Settings
+from .store import open_store
+
+log = logging.getLogger(__name__)
+
+
+class Service:
+    """Owns the backends; `context()` is what every request handler receives."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = open_store(settings.resolved_store_url())
+        self.lake = open_lake(settings.resolved_lake_url())
+        self.executor: Executor = make_executor(settings.executor, self._run, settings.workers)
+        self.base = Context(
+            settings=settings, store=self.store, lake=self.lake, submit=self._submit,
+            region=settings.region, account_id=settings.account_id,
+        )
+        self._started = False
+
+    def start(self) -> None:
+        """Resume work left by a previous process, then accept new work."""
+        if self._started:
+            return
+        self._started = True
+        for job_id in recover(self.base):
+            self.executor.submit(job_id)
+
+    def context(self, region: str | None = None) -> Context:
+        return self.base.in_region(region)
+
+    def _run(self, job_id: int) -> None:
+        job = self.store.get_job(job_id)
+        region = (job or {}).get("payload", {}).get("_region")
+        run_job(self.context(region), job_id)
+
+    def _submit(self, kind: str, arn: str, payload: dict[str, Any] | None = None) -> int:
+        region = arn.split(":")[3] if arn.count(":") >= 5 else None
+        job_id = self.store.add_job(kind, arn, {**(payload or {}), "_region": region})
+        self.executor.submit(job_id)
+        return job_id
+
+    def close(self) -> None:
+        self.executor.shutdown()
+        self.store.close()

@@ -1,0 +1,42 @@
+"""Typed settings: one object, environment prefix TASTEMAKER_, every backend a URL."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    return Path.home() / ".tastemaker"
+
+
+class Settings(BaseSettings):
+    """Everything `tastemaker serve` and `tastemaker.embedded()` need to start."""
+
+    model_config = SettingsConfigDict(env_prefix="TASTEMAKER_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    """Folder for the SQLite metadata, the Parquet lake and the model artifacts."""
+    store_url: str | None = None
+    """Metadata store: `sqlite:///path` (default: `<data_dir>/tastemaker.db`) or `postgresql://...`."""
+    lake_url: str | None = None
+    """Where imported data and models live: `file:///path` (default `<data_dir>/lake`) or `s3://bucket/prefix`."""
+    executor: str = "thread"
+    """Job executor: `thread` (default), `inline` (runs jobs at once; tests) or `ray://host:port`."""
+    workers: int = 2
+    """Threads of the thread executor."""
+    host: str = "127.0.0.1"
+    """Address `tastemaker serve` listens on."""
+    port: int = 8080
+    """Port `tastemaker serve` listens on."""
+    account_id: str = "000000000000"
+    """The 12-digit account id used in ARNs."""
+    region: str = "us-east-1"
+    """Region used in ARNs when a request does not name one in its signature."""
+
+    def resolved_store_url(self) -> str:
+        return self.store_url or f"sqlite:///{self.data_dir / 'tastemaker.db'}"
+
+    def resolved_lake_url(self) -> str:
+        return self.lake_url or (self.data_dir / "lake").resolve().as_uri()

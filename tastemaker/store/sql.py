@@ -1,0 +1,294 @@
+"""SQLAlchemy Core implementation of the Store: SQLite by default, PostgreSQL by URL."""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Connection
+
+from ..errors import already_exists, not_found
+from .base import Record
+
+meta = sa.MetaData()
+
+resources = sa.Table(
+    "resources", meta,
+    sa.Column("arn", sa.String(512), primary_key=True),
+    sa.Column("kind", sa.String(64), nullable=False, index=True),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+)
+tags = sa.Table(
+    "tags", meta,
+    sa.Column("arn", sa.String(512), primary_key=True),
+    sa.Column("key", sa.String(256), primary_key=True),
+    sa.Column("value", sa.String(512), nullable=False),
+)
+jobs = sa.Table(
+    "jobs", meta,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("arn", sa.String(512), nullable=False, index=True),
+    sa.Column("state", sa.String(16), nullable=False, index=True),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("payload", sa.LargeBinary, nullable=False),
+    sa.Column("message", sa.Text),
+    sa.Column("created", sa.Float, nullable=False),
+    sa.Column("updated", sa.Float, nullable=False),
+)
+events = sa.Table(
+    "events", meta,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("dataset_group_arn", sa.String(512), nullable=False),
+    sa.Column("user_id", sa.String(256)),
+    sa.Column("session_id", sa.String(256)),
+    sa.Column("item_id", sa.String(256)),
+    sa.Column("event_type", sa.String(256)),
+    sa.Column("event_value", sa.Float),
+    sa.Column("timestamp", sa.Float, nullable=False),
+    sa.Column("event_id", sa.String(256), nullable=False),
+    sa.Column("recommendation_id", sa.String(64)),
+    sa.Column("impression", sa.Text),
+    sa.Column("properties", sa.LargeBinary),
+    sa.UniqueConstraint("dataset_group_arn", "event_id", name="uq_event"),
+    sa.Index("ix_events_user", "dataset_group_arn", "user_id"),
+)
+records = sa.Table(
+    "records", meta,
+    sa.Column("dataset_arn", sa.String(512), primary_key=True),
+    sa.Column("record_id", sa.String(256), primary_key=True),
+    sa.Column("properties", sa.LargeBinary, nullable=False),
+    sa.Column("updated", sa.Float, nullable=False),
+)
+
+
+def _dumps(value: Any) -> bytes:
+    return orjson.dumps(value)
+
+
+class SqlStore:
+    """One schema for SQLite and PostgreSQL. SQLite runs in WAL mode with write transactions
+    taken IMMEDIATE so that read-modify-write updates never race."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            path = url.split(":///", 1)[1] if ":///" in url else ""
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self.engine = sa.create_engine(
+                url, connect_args={"check_same_thread": False, "timeout": 30},
+                isolation_level="AUTOCOMMIT",
+            )
+            sa_event.listen(self.engine, "connect", _sqlite_pragmas)
+        else:
+            self.engine = sa.create_engine(url, pool_pre_ping=True)
+        meta.create_all(self.engine)
+        self._lock = threading.RLock()
+
+    @contextmanager
+    def _tx(self, write: bool = False) -> Iterator[Connection]:
+        if not self.is_sqlite:
+            with self.engine.begin() as conn:
+                yield conn
+            return
+        with self.engine.connect() as conn:
+            if write:
+                self._lock.acquire()
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.exec_driver_sql("ROLLBACK")
+                    raise
+                conn.exec_driver_sql("COMMIT")
+            finally:
+                if write:
+                    self._lock.release()
+
+    # ---- resources -------------------------------------------------------------------------
+    def insert(self, kind: str, record: Record) -> None:
+        with self._tx(write=True) as conn:
+            if conn.execute(sa.select(resources.c.arn).where(resources.c.arn == record["arn"])).first():
+                raise already_exists(record["arn"])
+            seq = conn.execute(sa.select(sa.func.coalesce(sa.func.max(resources.c.seq), 0))).scalar_one()
+            conn.execute(resources.insert().values(arn=record["arn"], kind=kind, seq=seq + 1, body=_dumps(record)))
+
+    def find(self, kind: str, arn: str) -> Record | None:
+        with self._tx() as conn:
+            row = conn.execute(
+                sa.select(resources.c.body).where(resources.c.arn == arn, resources.c.kind == kind)
+            ).first()
+        return orjson.loads(row[0]) if row else None
+
+    def get(self, kind: str, arn: str) -> Record:
+        found = self.find(kind, arn)
+        if found is None:
+            raise not_found(arn)
+        return found
+
+    def list(self, kind: str, **where: Any) -> list[Record]:
+        with self._tx() as conn:
+            rows = conn.execute(
+                sa.select(resources.c.body).where(resources.c.kind == kind).order_by(resources.c.seq)
+            ).all()
+        out = [orjson.loads(r[0]) for r in rows]
+        return [r for r in out if all(r.get(k) == v for k, v in where.items() if v is not None)]
+
+    def update(
+        self, kind: str, arn: str, changes: Record, *, expect_status: Collection[str] | None = None
+    ) -> Record | None:
+        with self._tx(write=True) as conn:
+            query = sa.select(resources.c.body).where(resources.c.arn == arn, resources.c.kind == kind)
+            if not self.is_sqlite:
+                query = query.with_for_update()
+            row = conn.execute(query).first()
+            if row is None:
+                raise not_found(arn)
+            record = orjson.loads(row[0])
+            if expect_status is not None and record.get("status") not in expect_status:
+                return None
+            record.update(changes)
+            if "last_updated_date_time" not in changes:
+                record["last_updated_date_time"] = time.time()
+            conn.execute(resources.update().where(resources.c.arn == arn).values(body=_dumps(record)))
+            return record
+
+    def delete(self, kind: str, arn: str) -> None:
+        with self._tx(write=True) as conn:
+            conn.execute(resources.delete().where(resources.c.arn == arn, resources.c.kind == kind))
+            conn.execute(tags.delete().where(tags.c.arn == arn))
+
+    # ---- tags ------------------------------------------------------------------------------
+    def get_tags(self, arn: str) -> dict[str, str]:
+        with self._tx() as conn:
+            rows = conn.execute(sa.select(tags.c.key, tags.c.value).where(tags.c.arn == arn)).all()
+        return {k: v for k, v in rows}
+
+    def set_tags(self, arn: str, new: dict[str, str]) -> None:
+        with self._tx(write=True) as conn:
+            for key, value in new.items():
+                conn.execute(tags.delete().where(tags.c.arn == arn, tags.c.key == key))
+                conn.execute(tags.insert().values(arn=arn, key=key, value=value))
+
+    def remove_tags(self, arn: str, keys: Iterable[str]) -> None:
+        with self._tx(write=True) as conn:
+            conn.execute(tags.delete().where(tags.c.arn == arn, tags.c.key.in_(list(keys))))
+
+    # ---- jobs ------------------------------------------------------------------------------
+    def add_job(self, kind: str, arn: str, payload: Record | None = None) -> int:
+        now = time.time()
+        with self._tx(write=True) as conn:
+            result = conn.execute(jobs.insert().values(
+                kind=kind, arn=arn, state="pending", attempts=0, payload=_dumps(payload or {}),
+                created=now, updated=now,
+            ))
+            return int(result.inserted_primary_key[0])
+
+    def get_job(self, job_id: int) -> Record | None:
+        with self._tx() as conn:
+            row = conn.execute(sa.select(jobs).where(jobs.c.id == job_id)).mappings().first()
+        return _job(row) if row else None
+
+    def claim_job(self, job_id: int) -> Record | None:
+        with self._tx(write=True) as conn:
+            done = conn.execute(
+                jobs.update().where(jobs.c.id == job_id, jobs.c.state == "pending")
+                .values(state="running", attempts=jobs.c.attempts + 1, updated=time.time())
+            )
+            if done.rowcount != 1:
+                return None
+            row = conn.execute(sa.select(jobs).where(jobs.c.id == job_id)).mappings().first()
+        return _job(row)
+
+    def finish_job(self, job_id: int, state: str, message: str | None = None) -> None:
+        with self._tx(write=True) as conn:
+            conn.execute(jobs.update().where(jobs.c.id == job_id)
+                         .values(state=state, message=message, updated=time.time()))
+
+    def jobs(self, states: Collection[str]) -> list[Record]:
+        with self._tx() as conn:
+            rows = conn.execute(
+                sa.select(jobs).where(jobs.c.state.in_(list(states))).order_by(jobs.c.id)
+            ).mappings().all()
+        return [_job(r) for r in rows]
+
+    # ---- real-time data --------------------------------------------------------------------
+    def append_events(self, rows: list[Record]) -> int:
+        if not rows:
+            return 0
+        values = [{**r, "properties": _dumps(r.get("properties") or {})} for r in rows]
+        with self._tx(write=True) as conn:
+            keys = {(r["dataset_group_arn"], r["event_id"]) for r in values}
+            existing = {
+                (a, e) for a, e in conn.execute(
+                    sa.select(events.c.dataset_group_arn, events.c.event_id).where(
+                        events.c.dataset_group_arn == values[0]["dataset_group_arn"],
+                        events.c.event_id.in_([k[1] for k in keys]),
+                    )
+                ).all()
+            }
+            fresh, seen = [], set(existing)
+            for v in values:
+                key = (v["dataset_group_arn"], v["event_id"])
+                if key not in seen:
+                    seen.add(key)
+                    fresh.append(v)
+            if fresh:
+                conn.execute(events.insert(), fresh)
+        return len(fresh)
+
+    def events(self, dataset_group_arn: str, *, user_id: str | None = None, after_id: int = 0) -> list[Record]:
+        query = sa.select(events).where(events.c.dataset_group_arn == dataset_group_arn, events.c.id > after_id)
+        if user_id is not None:
+            query = query.where(events.c.user_id == user_id)
+        with self._tx() as conn:
+            rows = conn.execute(query.order_by(events.c.id)).mappings().all()
+        return [{**r, "properties": orjson.loads(r["properties"]) if r["properties"] else {}} for r in rows]
+
+    def put_records(self, dataset_arn: str, rows: list[tuple[str, Record]]) -> None:
+        now = time.time()
+        with self._tx(write=True) as conn:
+            for record_id, props in rows:
+                conn.execute(records.delete().where(records.c.dataset_arn == dataset_arn, records.c.record_id == record_id))
+                conn.execute(records.insert().values(dataset_arn=dataset_arn, record_id=record_id, properties=_dumps(props), updated=now))
+
+    def records(self, dataset_arn: str) -> list[Record]:
+        with self._tx() as conn:
+            rows = conn.execute(
+                sa.select(records.c.record_id, records.c.properties, records.c.updated)
+                .where(records.c.dataset_arn == dataset_arn).order_by(records.c.updated)
+            ).all()
+        return [{"record_id": rid, "properties": orjson.loads(p), "updated": u} for rid, p, u in rows]
+
+    def delete_live_data(self, *, dataset_group_arn: str | None = None, dataset_arn: str | None = None) -> None:
+        with self._tx(write=True) as conn:
+            if dataset_group_arn:
+                conn.execute(events.delete().where(events.c.dataset_group_arn == dataset_group_arn))
+            if dataset_arn:
+                conn.execute(records.delete().where(records.c.dataset_arn == dataset_arn))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _job(row: Any) -> Record:
+    return {**row, "payload": orjson.loads(row["payload"])}
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
