@@ -49,11 +49,7 @@ class Lake:
         final = self.path(key)
         parent = final.rsplit("/", 1)[0]
         self.fs.create_dir(parent, recursive=True)
-        if not self.is_local:  # an S3 PUT is atomic already
-            with self.fs.open_output_stream(final) as out:
-                write(out)
-            return
-        tmp = f"{parent}/.tmp-{uuid.uuid4().hex}"
+        tmp = f"{parent}/.tmp-{uuid.uuid4().hex}"  # on S3 the move is a server-side copy
         try:
             with self.fs.open_output_stream(tmp) as out:
                 write(out)

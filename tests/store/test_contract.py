@@ -1,0 +1,96 @@
+"""Contract suite every Store backend passes (SQLite always; PostgreSQL when available)."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from tastemaker.errors import ResourceAlreadyExistsException, ResourceNotFoundException
+
+ARN = "arn:aws:personalize:us-east-1:000000000000:dataset-group/g1"
+
+
+def _record(arn: str = ARN, **extra):
+    return {"arn": arn, "name": arn.rsplit("/", 1)[1], "status": "CREATE PENDING", "creation_date_time": 1.0, **extra}
+
+
+def test_insert_get_list_delete(store):
+    store.insert("dataset_group", _record())
+    store.insert("dataset_group", _record(ARN + "x", domain="ECOMMERCE"))
+    assert store.get("dataset_group", ARN)["name"] == "g1"
+    assert [r["arn"] for r in store.list("dataset_group")] == [ARN, ARN + "x"]
+    assert [r["arn"] for r in store.list("dataset_group", domain="ECOMMERCE")] == [ARN + "x"]
+    assert store.find("dataset", ARN) is None  # kinds are separate
+    store.delete("dataset_group", ARN)
+    with pytest.raises(ResourceNotFoundException, match="g1 does not exist"):
+        store.get("dataset_group", ARN)
+
+
+def test_duplicate_arn_is_rejected(store):
+    store.insert("dataset_group", _record())
+    with pytest.raises(ResourceAlreadyExistsException, match="already exists"):
+        store.insert("dataset_group", _record())
+
+
+def test_update_with_expected_status_is_atomic(store):
+    store.insert("dataset_group", _record())
+    assert store.update("dataset_group", ARN, {"status": "ACTIVE"}, expect_status=["CREATE FAILED"]) is None
+    assert store.get("dataset_group", ARN)["status"] == "CREATE PENDING"
+    winners = []
+
+    def claim():
+        if store.update("dataset_group", ARN, {"status": "CREATE IN_PROGRESS"}, expect_status=["CREATE PENDING"]):
+            winners.append(1)
+
+    threads = [threading.Thread(target=claim) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert winners == [1]
+    updated = store.get("dataset_group", ARN)
+    assert updated["status"] == "CREATE IN_PROGRESS" and updated["last_updated_date_time"] > 1.0
+
+
+def test_update_of_missing_resource(store):
+    with pytest.raises(ResourceNotFoundException):
+        store.update("dataset_group", ARN, {"status": "ACTIVE"})
+
+
+def test_tags(store):
+    store.set_tags(ARN, {"a": "1", "b": "2"})
+    store.set_tags(ARN, {"a": "3"})
+    store.remove_tags(ARN, ["b"])
+    assert store.get_tags(ARN) == {"a": "3"}
+
+
+def test_jobs_are_claimed_once(store):
+    job = store.add_job("train", ARN, {"x": 1})
+    assert store.get_job(job)["payload"] == {"x": 1}
+    claimed = store.claim_job(job)
+    assert claimed["state"] == "running" and claimed["attempts"] == 1
+    assert store.claim_job(job) is None
+    store.finish_job(job, "done")
+    assert store.jobs(["running", "pending"]) == []
+    assert store.get_job(job)["state"] == "done"
+
+
+def test_events_deduplicate_by_event_id(store):
+    row = {"dataset_group_arn": ARN, "user_id": "u1", "session_id": "s", "item_id": "i1", "event_type": "click",
+           "event_value": None, "timestamp": 10.0, "event_id": "e1", "recommendation_id": None, "impression": None,
+           "properties": {"k": "v"}}
+    assert store.append_events([row, {**row, "event_id": "e2", "item_id": "i2"}, row]) == 2
+    assert store.append_events([row]) == 0
+    events = store.events(ARN, user_id="u1")
+    assert [e["item_id"] for e in events] == ["i1", "i2"] and events[0]["properties"] == {"k": "v"}
+    assert [e["item_id"] for e in store.events(ARN, after_id=events[0]["id"])] == ["i2"]
+    store.delete_live_data(dataset_group_arn=ARN)
+    assert store.events(ARN) == []
+
+
+def test_records_upsert_by_id(store):
+    ds = ARN.replace("dataset-group/g1", "dataset/g1/ITEMS")
+    store.put_records(ds, [("i1", {"genre": "A"}), ("i2", {"genre": "B"})])
+    store.put_records(ds, [("i1", {"genre": "C"})])
+    got = {r["record_id"]: r["properties"] for r in store.records(ds)}
+    assert got == {"i1": {"genre": "C"}, "i2": {"genre": "B"}}
