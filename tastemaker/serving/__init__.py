@@ -1,0 +1,1 @@
+"""Serving: model cache, candidates, scoring, filters, ranking."""
