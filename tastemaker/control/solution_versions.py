@@ -1,0 +1,92 @@
+"""Solution versions: Create (queues training), Describe, List, Stop, GetSolutionMetrics (spec §6.2)."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..context import Context
+from ..domain.arns import hex_id
+from ..domain.status import ACTIVE, CREATE_IN_PROGRESS, CREATE_PENDING, CREATE_STOPPED, CREATE_STOPPING
+from ..errors import InvalidInputException, LimitExceededException, ResourceInUseException
+from ..training import catalog
+from ..training.job import latest_full
+from ._common import new_record, require_active
+
+KIND = "solution_version"
+MAX_IN_FLIGHT = 20
+USER_PERSONALIZATION = ("aws-user-personalization", "aws-user-personalization-v2")
+
+
+def create_solution_version(ctx: Context, *, solution_arn: str, name: str | None = None,
+                            training_mode: str | None = None, tags: list[dict] | None = None) -> dict[str, Any]:
+    solution = ctx.store.get("solution", solution_arn)
+    require_active(solution, "Solution")
+    mode = training_mode or "FULL"
+    if mode == "AUTOTRAIN":
+        raise InvalidInputException("trainingMode AUTOTRAIN is set by automatic training only; use FULL or UPDATE.")
+    if mode == "UPDATE":
+        _check_update(ctx, solution)
+    in_flight = [v for s in (CREATE_PENDING, CREATE_IN_PROGRESS) for v in ctx.store.list(KIND, status=s)
+                 if v["arn"].split(":")[3] == ctx.region]
+    if len(in_flight) >= MAX_IN_FLIGHT:
+        raise LimitExceededException(
+            f"More than {MAX_IN_FLIGHT} solution versions with PENDING or IN_PROGRESS status.")
+    suffix = hex_id()
+    arn = f"{solution_arn}/{suffix}"
+    record = new_record(
+        ctx, "solution_version_arn", arn, name or f"{solution['name']}/{suffix}", solution_arn=solution_arn,
+        dataset_group_arn=solution["dataset_group_arn"], recipe_arn=solution["recipe_arn"],
+        perform_hpo=solution["perform_hpo"], perform_auto_ml=False, perform_incremental_update=False,
+        event_type=solution.get("event_type"), solution_config=solution.get("solution_config") or {},
+        training_mode=mode, training_type="MANUAL",
+    )
+    ctx.store.insert(KIND, record)
+    if tags:
+        ctx.store.set_tags(arn, {t["tag_key"]: t["tag_value"] for t in tags})
+    ctx.submit("train", arn, None)
+    return {"solution_version_arn": arn}
+
+
+def _check_update(ctx: Context, solution: dict[str, Any]) -> None:
+    recipe = catalog.recipe_name(solution["recipe_arn"])
+    cls = catalog.recipes().get(recipe)
+    if recipe not in USER_PERSONALIZATION or not hasattr(cls, "update"):
+        raise InvalidInputException(
+            f"trainingMode UPDATE is only for aws-user-personalization solutions; {solution['arn']} uses {recipe}.")
+    if latest_full(ctx, solution["arn"]) is None:
+        raise InvalidInputException(
+            f"trainingMode UPDATE needs an ACTIVE solution version of {solution['arn']} trained with FULL; "
+            "create one with trainingMode FULL first.")
+
+
+def describe_solution_version(ctx: Context, *, solution_version_arn: str) -> dict[str, Any]:
+    return {"solution_version": ctx.store.get(KIND, solution_version_arn)}
+
+
+def list_solution_versions(ctx: Context, *, solution_arn: str | None = None) -> dict[str, Any]:
+    if solution_arn:
+        ctx.store.get("solution", solution_arn)
+        return {"solution_versions": ctx.store.list(KIND, solution_arn=solution_arn)}
+    return {"solution_versions": ctx.store.list(KIND)}
+
+
+def stop_solution_version_creation(ctx: Context, *, solution_version_arn: str) -> dict[str, Any]:
+    """CREATE PENDING stops at once; CREATE IN_PROGRESS becomes CREATE STOPPING until the job notices."""
+    ctx.store.get(KIND, solution_version_arn)
+    now = ctx.now()
+    if ctx.store.update(KIND, solution_version_arn, {"status": CREATE_STOPPED, "last_updated_date_time": now},
+                        expect_status=[CREATE_PENDING]) is not None:
+        return {}
+    if ctx.store.update(KIND, solution_version_arn, {"status": CREATE_STOPPING, "last_updated_date_time": now},
+                        expect_status=[CREATE_IN_PROGRESS]) is not None:
+        return {}
+    status = ctx.store.get(KIND, solution_version_arn)["status"]
+    raise ResourceInUseException(f"Cannot stop {solution_version_arn}: it is {status}; only a version in "
+                                 "CREATE PENDING or CREATE IN_PROGRESS can be stopped.")
+
+
+def get_solution_metrics(ctx: Context, *, solution_version_arn: str) -> dict[str, Any]:
+    version = ctx.store.get(KIND, solution_version_arn)
+    if version["status"] != ACTIVE:
+        raise ResourceInUseException(f"Solution version {solution_version_arn} is {version['status']}; "
+                                     "metrics are available once it is ACTIVE.")
+    return {"solution_version_arn": solution_version_arn, "metrics": version.get("metrics") or {}}

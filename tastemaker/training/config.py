@@ -1,0 +1,99 @@
+"""A solution's solutionConfig checked against its recipe at CreateSolution, and read back for training."""
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..errors import InvalidInputException
+from .hpo import resource_limits, search_space
+from .params import parse_params
+
+ALGORITHM = "solutionConfig.algorithmHyperParameters"
+FEATURES = "solutionConfig.featureTransformationParameters"
+DATASET_TYPES = {"interactions": "Interactions", "items": "Items", "users": "Users"}
+
+
+def typed_params(recipe: type, config: dict[str, Any] | None) -> tuple[BaseModel, BaseModel]:
+    """(HyperParameters, FeatureParameters) of the recipe from the config's string maps."""
+    config = config or {}
+    params = parse_params(recipe.HyperParameters, config.get("algorithm_hyper_parameters"), ALGORITHM,
+                          (recipe.FeatureParameters, "featureTransformationParameters"))
+    features = parse_params(recipe.FeatureParameters, config.get("feature_transformation_parameters"), FEATURES,
+                            (recipe.HyperParameters, "algorithmHyperParameters"))
+    return params, features
+
+
+def event_value_threshold(config: dict[str, Any] | None) -> float | None:
+    text = (config or {}).get("event_value_threshold")
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise InvalidInputException(f"Invalid solutionConfig.eventValueThreshold {text!r}: it must be a number.")
+    return value
+
+
+def check_config(recipe: type, config: dict[str, Any] | None, perform_hpo: bool) -> None:
+    """Everything CreateSolution can check before any training starts."""
+    config = config or {}
+    typed_params(recipe, config)
+    event_value_threshold(config)
+    if perform_hpo:
+        hpo = config.get("hpo_config") or {}
+        resource_limits(hpo)
+        space = search_space(recipe.HyperParameters, hpo.get("algorithm_hyper_parameter_ranges"))
+        if not space:
+            raise InvalidInputException(
+                f"performHPO is true but recipe {recipe.name} has no tunable hyperparameters.")
+    _check_unsupported(config)
+    training_columns(config)
+    check_schedule(config.get("auto_training_config"))
+
+
+def check_schedule(auto_training: dict[str, Any] | None) -> None:
+    """autoTrainingConfig.schedulingExpression: `rate(N day)` / `rate(N days)`, N from 1 to 30."""
+    text = (auto_training or {}).get("scheduling_expression")
+    if text is None:
+        return
+    match = re.fullmatch(r"rate\((\d+) days?\)", text.strip())
+    if not match or not 1 <= int(match.group(1)) <= 30:
+        raise InvalidInputException(f"Invalid autoTrainingConfig.schedulingExpression {text!r}: "
+                                    "use rate(N days) with N from 1 to 30.")
+
+
+def _check_unsupported(config: dict[str, Any]) -> None:
+    if config.get("auto_ml_config"):
+        raise InvalidInputException("solutionConfig.autoMLConfig is not supported yet by Tastemaker (no AutoML).")
+    objective = config.get("optimization_objective") or {}
+    if objective.get("item_attribute") and objective.get("objective_sensitivity", "OFF") != "OFF":
+        raise InvalidInputException(
+            "solutionConfig.optimizationObjective is not supported yet by Tastemaker: its recipes do not "
+            "optimise for an item attribute. Leave it out or set objectiveSensitivity to OFF.")
+    if (config.get("events_config") or {}).get("event_parameters_list"):
+        raise InvalidInputException(
+            "solutionConfig.eventsConfig is not supported yet by Tastemaker: its recipes do not weight "
+            "event types. Use eventType and eventValueThreshold to choose the events to train on.")
+
+
+def training_columns(config: dict[str, Any] | None) -> dict[str, tuple[str, list[str]]]:
+    """trainingDataConfig as {dataset type lower case: ("include" | "exclude", columns)}."""
+    given = (config or {}).get("training_data_config") or {}
+    out: dict[str, tuple[str, list[str]]] = {}
+    for mode, key in (("exclude", "excluded_dataset_columns"), ("include", "included_dataset_columns")):
+        for dataset_type, columns in (given.get(key) or {}).items():
+            kind = dataset_type.lower()
+            if kind not in DATASET_TYPES:
+                raise InvalidInputException(
+                    f"Invalid dataset type {dataset_type!r} in solutionConfig.trainingDataConfig: "
+                    "use Interactions, Items or Users.")
+            if kind in out:
+                raise InvalidInputException(
+                    f"solutionConfig.trainingDataConfig names {dataset_type} twice (included and excluded).")
+            out[kind] = (mode, [c.upper() for c in columns])
+    return out
