@@ -85,7 +85,7 @@ def run_job(ctx: Any, job_id: int) -> None:
         return
     spec = TASKS[job["kind"]]
     st, kind, arn = spec.statuses, spec.resource_kind, job["arn"]
-    started = ctx.store.update(kind, arn, {"status": st.in_progress}, expect_status=[st.pending, st.in_progress])
+    started = _set(ctx, kind, arn, {"status": st.in_progress}, [st.pending, st.in_progress])
     if started is None:  # stopped or deleted before it started
         ctx.store.finish_job(job_id, "cancelled")
         if ctx.store.find(kind, arn) is not None:
@@ -107,10 +107,20 @@ def run_job(ctx: Any, job_id: int) -> None:
         _fail(ctx, job_id, spec, arn, f"Internal error while running the job: {type(exc).__name__}: {exc}")
         return
     if ctx.store.find(kind, arn) is not None:
-        done = ctx.store.update(kind, arn, {**changes, "status": st.active}, expect_status=[st.in_progress])
-        if done is None:  # a stop arrived just as the work finished
+        done = _set(ctx, kind, arn, {**changes, "status": st.active}, [st.in_progress])
+        if done is None and ctx.store.find(kind, arn) is not None:  # a stop arrived just as the work finished
             ctx.store.update(kind, arn, {"status": st.stopped}, expect_status=[st.stopping])
     ctx.store.finish_job(job_id, "done")
+
+
+def _set(ctx: Any, kind: str, arn: str, changes: dict[str, Any], expect: list[str]) -> dict[str, Any] | None:
+    """Update a resource if its status is one expected; None if not, or if it was deleted meanwhile."""
+    from ..errors import ResourceNotFoundException
+
+    try:
+        return ctx.store.update(kind, arn, changes, expect_status=expect)
+    except ResourceNotFoundException:
+        return None
 
 
 def _fail(ctx: Any, job_id: int, spec: Task, arn: str, reason: str) -> None:

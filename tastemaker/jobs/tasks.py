@@ -5,6 +5,12 @@ import importlib
 
 TASK_MODULES: tuple[str, ...] = (
     "tastemaker.control._common",
+    "tastemaker.control.campaigns",
+    "tastemaker.control.batch_jobs",
+    "tastemaker.control.imports",
+    "tastemaker.control.exports",
+    "tastemaker.control.data_deletion",
+    "tastemaker.training.job",
 )
 
 for _name in TASK_MODULES:

@@ -48,10 +48,17 @@ class Store(Protocol):
         """Durably store interaction events; a repeated `event_id` in the same group is ignored."""
 
     def events(self, dataset_group_arn: str, *, user_id: str | None = None, after_id: int = 0) -> list[Record]: ...
+    def max_event_id(self, dataset_group_arn: str | None = None) -> int:
+        """The id of the newest stored event (of one group), 0 when none."""
+
     def put_records(self, dataset_arn: str, rows: list[tuple[str, Record]]) -> None:
         """Upsert PutItems/PutUsers records by id."""
 
     def records(self, dataset_arn: str) -> list[Record]: ...
     def delete_live_data(self, *, dataset_group_arn: str | None = None, dataset_arn: str | None = None) -> None: ...
+    def delete_user_data(self, dataset_group_arn: str, user_ids: Collection[str],
+                         dataset_arn: str | None = None) -> int:
+        """Remove these users' events (and their PutUsers records of `dataset_arn`); return rows removed."""
+
 
     def close(self) -> None: ...

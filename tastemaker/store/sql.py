@@ -255,6 +255,13 @@ class SqlStore:
             rows = conn.execute(query.order_by(events.c.id)).mappings().all()
         return [{**r, "properties": orjson.loads(r["properties"]) if r["properties"] else {}} for r in rows]
 
+    def max_event_id(self, dataset_group_arn: str | None = None) -> int:
+        query = sa.select(sa.func.coalesce(sa.func.max(events.c.id), 0))
+        if dataset_group_arn is not None:
+            query = query.where(events.c.dataset_group_arn == dataset_group_arn)
+        with self._tx() as conn:
+            return int(conn.execute(query).scalar_one())
+
     def put_records(self, dataset_arn: str, rows: list[tuple[str, Record]]) -> None:
         now = time.time()
         with self._tx(write=True) as conn:
@@ -276,6 +283,19 @@ class SqlStore:
                 conn.execute(events.delete().where(events.c.dataset_group_arn == dataset_group_arn))
             if dataset_arn:
                 conn.execute(records.delete().where(records.c.dataset_arn == dataset_arn))
+
+    def delete_user_data(self, dataset_group_arn: str, user_ids: Collection[str],
+                         dataset_arn: str | None = None) -> int:
+        ids, removed = list(user_ids), 0
+        with self._tx(write=True) as conn:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                removed += conn.execute(events.delete().where(
+                    events.c.dataset_group_arn == dataset_group_arn, events.c.user_id.in_(chunk))).rowcount or 0
+                if dataset_arn:
+                    removed += conn.execute(records.delete().where(
+                        records.c.dataset_arn == dataset_arn, records.c.record_id.in_(chunk))).rowcount or 0
+        return removed
 
     def close(self) -> None:
         self.engine.dispose()
