@@ -94,3 +94,18 @@ def test_records_upsert_by_id(store):
     store.put_records(ds, [("i1", {"genre": "C"})])
     got = {r["record_id"]: r["properties"] for r in store.records(ds)}
     assert got == {"i1": {"genre": "C"}, "i2": {"genre": "B"}}
+
+
+def test_max_event_id_and_user_deletion(store):
+    assert store.max_event_id(ARN) == 0
+    rows = [{"dataset_group_arn": ARN, "user_id": u, "session_id": "s", "item_id": "i", "event_type": "click",
+             "event_value": None, "timestamp": 1.0, "event_id": f"e-{u}", "recommendation_id": None,
+             "impression": None, "properties": {}} for u in ("u1", "u2", "u3")]
+    store.append_events(rows)
+    newest = store.max_event_id(ARN)
+    assert newest == store.max_event_id() and newest == store.events(ARN)[-1]["id"]
+    users_ds = ARN.replace("dataset-group/g1", "dataset/g1/USERS")
+    store.put_records(users_ds, [("u1", {"age": "3"}), ("u9", {"age": "4"})])
+    assert store.delete_user_data(ARN, ["u1", "u2"], dataset_arn=users_ds) == 3
+    assert [e["user_id"] for e in store.events(ARN)] == ["u3"]
+    assert [r["record_id"] for r in store.records(users_ds)] == ["u9"]
