@@ -22,7 +22,19 @@ HANDLER_PACKAGES = ("tastemaker.control",)
 HANDLER_MODULES = ("tastemaker.runtime", "tastemaker.events")
 
 # Operations we answer with a clear "not supported yet" error, and why.
-UNSUPPORTED: dict[str, str] = {}
+UNSUPPORTED: dict[str, str] = {
+    **{op: "recommenders (domain dataset groups and domain recipes) are not offered; use a custom solution "
+           "and a campaign" for op in ("CreateRecommender", "DescribeRecommender", "ListRecommenders",
+                                       "UpdateRecommender", "DeleteRecommender", "StartRecommender",
+                                       "StopRecommender")},
+    **{op: "metric attributions are not implemented" for op in (
+        "CreateMetricAttribution", "DescribeMetricAttribution", "ListMetricAttributions",
+        "ListMetricAttributionMetrics", "UpdateMetricAttribution", "DeleteMetricAttribution")},
+    **{op: "actions and action interactions datasets (Next-Best-Action) are not supported yet" for op in (
+        "GetActionRecommendations", "PutActions", "PutActionInteractions")},
+    "CreateBatchSegmentJob": "user segmentation needs the aws-item-affinity / aws-item-attribute-affinity recipes, "
+                             "which Tastemaker does not offer yet",
+}
 
 
 def _modules() -> list[Any]:

@@ -1,0 +1,95 @@
+"""Per-user (or per-item) model rankings, cached until the user's history or the model changes."""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..data.types import History
+from .histories import GroupHistories, user_history
+
+DEPTH = 1000  # cached prefix of the ranking; deeper requests are computed on the spot
+COLD_DEPTH = 200  # best-ranked exploration candidates kept beside it
+MAX_ENTRIES = 8192
+USER_INDEPENDENT = ("aws-popularity-count", "aws-trending-now")
+_lock = threading.Lock()
+
+
+@dataclass
+class Ranking:
+    ids: np.ndarray  # model item ids, best first
+    scores: np.ndarray  # catalogue softmax scores (popularity shares for cold starts)
+    complete: bool  # True when ids covers the whole catalogue
+    cold_ids: np.ndarray | None = None  # best exploration candidates, best first
+    cold_scores: np.ndarray | None = None
+
+
+def _key(served: Any, group: GroupHistories, user_id: str | None, item_id: str | None, cold: Any) -> tuple | None:
+    if served.recipe_type == "RELATED_ITEMS":
+        return (served.solution_version_arn, "item", item_id, cold)
+    if served.recipe_name in USER_INDEPENDENT:
+        return (served.solution_version_arn, "everyone", None, cold)
+    rows = group.users.get(user_id) if user_id is not None else None
+    if rows is None:
+        return (served.solution_version_arn, "popular", None, cold)
+    return (served.solution_version_arn, id(group.token), user_id, len(rows.codes), cold)
+
+
+def _full(served: Any, group: GroupHistories, user_id: str | None,
+          item_id: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """The whole catalogue in model order (popularity when the model knows nothing of the user/item)."""
+    n = served.n_items
+    if served.recipe_type == "RELATED_ITEMS":
+        item = served.index.get(item_id) if item_id is not None else None
+        if item is not None:
+            ids, scores = served.model.similar(item, n)
+            return np.asarray(ids, np.int64), np.asarray(scores, np.float64)
+    elif served.recipe_name in USER_INDEPENDENT:  # the same list for everyone (trending, popularity)
+        ids, scores = served.model.recommend(History(np.zeros(0, np.int32)), n)
+        return np.asarray(ids, np.int64), np.asarray(scores, np.float64)
+    else:
+        history = user_history(served, group, user_id)
+        if len(history):
+            ids, scores = served.model.recommend(history, n)
+            return np.asarray(ids, np.int64), np.asarray(scores, np.float64)
+    return served.popular, served.popular_scores(served.popular)
+
+
+def _build(served: Any, group: GroupHistories, user_id: str | None, item_id: str | None,
+           cold: np.ndarray | None) -> Ranking:
+    ids, scores = _full(served, group, user_id, item_id)
+    out = Ranking(ids[:DEPTH], scores[:DEPTH], len(ids) <= DEPTH)
+    if cold is not None and len(cold):
+        is_cold = np.zeros(served.n_items, dtype=bool)
+        is_cold[cold] = True
+        where = np.flatnonzero(is_cold[ids])[:COLD_DEPTH]
+        out.cold_ids, out.cold_scores = ids[where], scores[where]
+    return out
+
+
+def ranking(ctx: Any, served: Any, group: GroupHistories, user_id: str | None, item_id: str | None,
+            cold: np.ndarray | None = None, cold_key: Any = None) -> Ranking:
+    """The cached ranking for this user (or item); computed once per history state."""
+    cache: OrderedDict = ctx.caches.get("rankings")
+    if cache is None:
+        with _lock:
+            cache = ctx.caches.setdefault("rankings", OrderedDict())
+    key = _key(served, group, user_id, item_id, cold_key)
+    found = cache.get(key)
+    if found is not None:
+        return found
+    found = _build(served, group, user_id, item_id, cold)
+    with _lock:
+        cache[key] = found
+        while len(cache) > MAX_ENTRIES:
+            cache.popitem(last=False)
+    return found
+
+
+def full(served: Any, group: GroupHistories, user_id: str | None, item_id: str | None) -> Ranking:
+    """The whole-catalogue ranking, uncached (for filters that removed most of the cached prefix)."""
+    ids, scores = _full(served, group, user_id, item_id)
+    return Ranking(ids, scores, True)

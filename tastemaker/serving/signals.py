@@ -1,0 +1,26 @@
+"""Change counters in ctx.caches: writers bump them, serving caches compare them to know when to refresh."""
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+_lock = threading.Lock()
+
+
+def _counters(ctx: Any) -> dict[str, int]:
+    found = ctx.caches.get("signals")
+    if found is None:
+        with _lock:
+            found = ctx.caches.setdefault("signals", {})
+    return found
+
+
+def bump(ctx: Any, key: str) -> None:
+    """Say that `key` changed (e.g. "events:<group arn>" after PutEvents)."""
+    counters = _counters(ctx)
+    with _lock:
+        counters[key] = counters.get(key, 0) + 1
+
+
+def version(ctx: Any, key: str) -> int:
+    return _counters(ctx).get(key, 0)
