@@ -42,6 +42,61 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, executor: s
                 access_log=False, timeout_keep_alive=75)
 
 
+@cli.command()
+@click.option("--data-dir", default=None, type=click.Path(path_type=Path),
+              help="Keep the run's data here (default: a new temporary folder).")
+@click.option("--users", default=1000, show_default=True, type=click.IntRange(30, None),
+              help="Synthetic users (items: 2x, interactions: 50x).")
+@click.option("--endpoint-url", default=None, help="Use a running `tastemaker serve` instead of an embedded one.")
+@click.option("--progress/--no-progress", default=True, show_default=True, help="Show progress bars.")
+def quickstart(data_dir: Path | None, users: int, endpoint_url: str | None, progress: bool) -> None:
+    """Import synthetic data, train three recipes, deploy them and show recommendations."""
+    import tempfile
+
+    from . import connect, embedded
+    from .quickstart import QuickstartFailed, run_quickstart
+
+    work = Path(tempfile.mkdtemp(prefix="tastemaker-quickstart-")) if data_dir is None else data_dir
+    try:
+        if endpoint_url:
+            personalize, runtime, _ = connect(endpoint_url)
+            run_quickstart(personalize, runtime, users=users, work_dir=work / "csv", out=click.echo, progress=progress)
+            return
+        click.echo(f"Embedded Tastemaker with its data in {work}")
+        with embedded(work, executor="thread") as emb:
+            run_quickstart(emb.personalize, emb.runtime, users=users, work_dir=work / "csv", out=click.echo,
+                           progress=progress)
+    except QuickstartFailed as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--users", default=1000, show_default=True, type=click.IntRange(1, None))
+@click.option("--items", default=2000, show_default=True, type=click.IntRange(1, None))
+@click.option("--interactions", default=50_000, show_default=True, type=click.IntRange(1, None))
+@click.option("--seed", default=0, show_default=True, type=int)
+def synthetic(folder: Path, users: int, items: int, interactions: int, seed: int) -> None:
+    """Write synthetic interactions.csv and items.csv (Personalize headers) into FOLDER."""
+    from .synthetic import generate
+
+    data = generate(n_users=users, n_items=items, n_interactions=interactions, seed=seed)
+    for kind, path in data.write_csv(folder).items():
+        click.echo(f"{path}  ({getattr(data, kind).num_rows} rows)")
+
+
+@cli.command()
+def settings() -> None:
+    """Print the effective settings (environment TASTEMAKER_* applied)."""
+    from .settings import Settings
+
+    current = Settings()
+    for name in type(current).model_fields:
+        click.echo(f"TASTEMAKER_{name.upper()}={getattr(current, name) if getattr(current, name) is not None else ''}")
+    click.echo(f"# store: {current.resolved_store_url()}")
+    click.echo(f"# lake:  {current.resolved_lake_url()}")
+
+
 def main() -> None:
     cli()
 

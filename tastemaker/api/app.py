@@ -5,6 +5,7 @@ import asyncio
 import re
 import uuid
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import orjson
@@ -15,6 +16,7 @@ from .dispatch import invoke
 from .routing import route
 
 _REGION = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
+REQUEST_THREADS = 64
 INLINE_SERVICES = ("personalize-runtime", "personalize-events")
 
 Headers = dict[str, str]
@@ -52,6 +54,11 @@ def _other(service: Service, method: str, path: str, request_id: str) -> tuple[i
             "apis": ["personalize", "personalize-runtime", "personalize-events"],
         }
         return 200, {"content-type": "application/json"}, orjson.dumps(body)
+    if method == "GET" and (path == "/console" or path.startswith("/console/")):
+        from ..console import render
+
+        status, html = render(service.context(), path)
+        return status, {"content-type": "text/html; charset=utf-8", "x-amzn-requestid": request_id}, html.encode()
     if method == "GET" and path == "/health":
         return 200, {"content-type": "application/json"}, b'{"status":"ok"}'
     body = {"__type": "UnknownOperationException", "message": f"No Personalize operation at {method} {path}."}
@@ -92,6 +99,9 @@ class App:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                # Blocking handlers run on this pool; PutEvents waiters share group commits, so allow many.
+                asyncio.get_running_loop().set_default_executor(
+                    ThreadPoolExecutor(max_workers=REQUEST_THREADS, thread_name_prefix="tastemaker-request"))
                 self.service.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
@@ -101,4 +111,4 @@ class App:
 
 
 def _is_inline(path: str) -> bool:
-    return path in ("/recommendations", "/personalize-ranking", "/events")
+    return path in ("/recommendations", "/personalize-ranking")  # /events waits for a group commit: threads

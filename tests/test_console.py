@@ -1,0 +1,96 @@
+"""The web console served by a real `tastemaker serve`: what was created shows up in the HTML."""
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.request
+from urllib.parse import quote
+
+import pytest
+
+from tastemaker.synthetic import INTERACTIONS_SCHEMA, ITEMS_SCHEMA, generate
+
+
+def get(url: str) -> tuple[int, str, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            return resp.status, resp.headers["content-type"], resp.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers["content-type"], err.read().decode()
+
+
+def wait_active(describe, key: str, timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        found = describe()[key]
+        if found["status"] in ("ACTIVE", "CREATE FAILED") or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
+def test_empty_console_says_how_to_start(server):
+    status, kind, html = get(server.url + "/console")
+    assert status == 200 and kind.startswith("text/html")
+    assert "No dataset groups yet" in html
+
+
+@pytest.fixture
+def loaded(server, tmp_path):
+    """A dataset group with both datasets imported, a filter and an event tracker, through the real API."""
+    p = server.client("personalize")
+    paths = generate(n_users=60, n_items=80, n_interactions=1500, seed=1).write_csv(tmp_path / "csv")
+    group = p.create_dataset_group(name="console-demo")["datasetGroupArn"]
+    wait_active(lambda: p.describe_dataset_group(datasetGroupArn=group), "datasetGroup")
+    for kind, schema in (("Interactions", INTERACTIONS_SCHEMA), ("Items", ITEMS_SCHEMA)):
+        schema_arn = p.create_schema(name=f"console-{kind.lower()}", schema=schema)["schemaArn"]
+        dataset = p.create_dataset(name=f"console-{kind.lower()}", schemaArn=schema_arn, datasetGroupArn=group,
+                                   datasetType=kind)["datasetArn"]
+        wait_active(lambda: p.describe_dataset(datasetArn=dataset), "dataset")
+        job = p.create_dataset_import_job(jobName=f"console-{kind.lower()}-import", datasetArn=dataset,
+                                          roleArn="arn:aws:iam::000000000000:role/r",
+                                          dataSource={"dataLocation": str(paths[kind.lower()])})["datasetImportJobArn"]
+        assert wait_active(lambda: p.describe_dataset_import_job(datasetImportJobArn=job),
+                           "datasetImportJob")["status"] == "ACTIVE"
+    p.create_filter(name="no-watched", datasetGroupArn=group,
+                    filterExpression='EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("watch")')
+    tracker = p.create_event_tracker(name="console-tracker", datasetGroupArn=group)
+    p.tag_resource(resourceArn=group, tags=[{"tagKey": "team", "tagValue": "<recs>"}])
+    return {"group": group, "tracking_id": tracker["trackingId"], "paths": paths}
+
+
+def test_console_lists_what_was_created(server, loaded):
+    status, _, html = get(server.url + "/console")
+    assert status == 200
+    for text in ("console-demo", "console-interactions", "console-items", "INTERACTIONS", "ITEMS", "<h2>Schemas</h2>",
+                 "console-interactions-import", str(loaded["paths"]["items"]), "no-watched",
+                 "EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN (&quot;watch&quot;)", "console-tracker",
+                 loaded["tracking_id"], "ACTIVE"):
+        assert text in html, text
+
+
+def test_resource_page_shows_fields_and_escaped_tags(server, loaded):
+    status, _, html = get(server.url + "/console/resource/" + quote(loaded["group"], safe=":/"))
+    assert status == 200
+    assert loaded["group"] in html and "creation_date_time" in html and " UTC" in html
+    assert "&lt;recs&gt;" in html and "<recs>" not in html
+    status, _, html = get(server.url + "/console/resource/arn:aws:personalize:us-east-1:000000000000:filter/nope")
+    assert status == 404 and "No resource with ARN" in html
+    assert get(server.url + "/console/nothing-here")[0] == 404
+
+
+def test_console_shows_solutions_versions_metrics_and_campaigns(server, loaded):
+    p = server.client("personalize")
+    solution = p.create_solution(name="console-sims", datasetGroupArn=loaded["group"],
+                                 recipeArn="arn:aws:personalize:::recipe/aws-sims")["solutionArn"]
+    wait_active(lambda: p.describe_solution(solutionArn=solution), "solution")
+    version = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+    assert wait_active(lambda: p.describe_solution_version(solutionVersionArn=version),
+                       "solutionVersion")["status"] == "ACTIVE"
+    metrics = p.get_solution_metrics(solutionVersionArn=version)["metrics"]
+    campaign = p.create_campaign(name="console-campaign", solutionVersionArn=version)["campaignArn"]
+    wait_active(lambda: p.describe_campaign(campaignArn=campaign), "campaign")
+    status, _, html = get(server.url + "/console")
+    assert status == 200
+    for text in ("console-sims", "arn:aws:personalize:::recipe/aws-sims", version.rsplit("/", 1)[1],
+                 f"precision_at_5: {metrics['precision_at_5']:.4f}", "console-campaign"):
+        assert text in html, text
