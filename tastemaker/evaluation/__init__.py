@@ -1,0 +1,1 @@
+"""Offline evaluation: Personalize's split, metrics and the train-and-evaluate pipeline."""

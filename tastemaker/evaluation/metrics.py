@@ -1,0 +1,56 @@
+"""Personalize's ranking metrics for one user (spec §6.4) and their aggregation."""
+from __future__ import annotations
+
+import numpy as np
+
+KS = (5, 10, 25)
+METRIC_KEYS = ("coverage", "mean_reciprocal_rank_at_25",
+               *(f"normalized_discounted_cumulative_gain_at_{k}" for k in KS), *(f"precision_at_{k}" for k in KS))
+
+
+def _hits(recommended: np.ndarray, relevant: set[int] | np.ndarray) -> np.ndarray:
+    relevant = set(int(r) for r in relevant)
+    return np.fromiter((int(r) in relevant for r in recommended), dtype=bool, count=len(recommended))
+
+
+def reciprocal_rank(recommended: np.ndarray, relevant, k: int = 25) -> float:
+    """1/rank of the first relevant item within the top k, 0 if none."""
+    hits = np.flatnonzero(_hits(np.asarray(recommended)[:k], relevant))
+    return 1.0 / (hits[0] + 1) if len(hits) else 0.0
+
+
+def ndcg(recommended: np.ndarray, relevant, k: int) -> float:
+    """DCG@k with gain 1/log(1+position) divided by the ideal DCG (all relevant first, at most k)."""
+    relevant = set(int(r) for r in relevant)
+    if not relevant:
+        return 0.0
+    hits = _hits(np.asarray(recommended)[:k], relevant)
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    dcg = float(discounts[:len(hits)][hits].sum())
+    ideal = float(discounts[:min(len(relevant), k)].sum())
+    return dcg / ideal
+
+
+def precision(recommended: np.ndarray, relevant, k: int) -> float:
+    """Relevant items in the top k divided by k (k even when fewer were recommended)."""
+    return float(_hits(np.asarray(recommended)[:k], relevant).sum()) / k
+
+
+def user_metrics(recommended: np.ndarray, relevant) -> dict[str, float]:
+    """Every per-user metric for one ranked list (coverage is computed over users, not here)."""
+    out = {"mean_reciprocal_rank_at_25": reciprocal_rank(recommended, relevant, 25)}
+    for k in KS:
+        out[f"normalized_discounted_cumulative_gain_at_{k}"] = ndcg(recommended, relevant, k)
+    for k in KS:
+        out[f"precision_at_{k}"] = precision(recommended, relevant, k)
+    return out
+
+
+def aggregate(per_user: list[dict[str, float]], recommended_items: set[int] | int, n_items: int,
+              digits: int = 4) -> dict[str, float]:
+    """Mean over users of each metric plus coverage = distinct recommended items / catalogue size."""
+    distinct = recommended_items if isinstance(recommended_items, int) else len(recommended_items)
+    out = {"coverage": distinct / n_items if n_items else 0.0}
+    for key in METRIC_KEYS[1:]:
+        out[key] = float(np.mean([u[key] for u in per_user])) if per_user else 0.0
+    return {k: round(float(out[k]), digits) for k in METRIC_KEYS}

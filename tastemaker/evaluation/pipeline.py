@@ -1,0 +1,92 @@
+"""Train-and-evaluate for a solution version, and HPO (Optuna) on a validation split of the training users."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import optuna
+from pydantic import BaseModel
+
+from ..data.types import TrainingData
+from ..recipes._common import parse_params
+from ..recipes.base import TrainingOptions
+from ..recipes.registry import get_recipe
+from .offline import evaluate
+from .split import EvalSplit, personalize_split
+
+HPO_METRIC = "normalized_discounted_cumulative_gain_at_10"
+
+
+def _train_on(data: TrainingData, split: EvalSplit) -> TrainingData:
+    return dataclasses.replace(data, interactions=split.train)
+
+
+def train_and_evaluate(data: TrainingData, recipe_name: str, params: dict[str, str] | BaseModel | None,
+                       features: dict[str, str] | BaseModel | None, seed: int,
+                       options: TrainingOptions | None = None) -> tuple[dict[str, float], dict[str, Any]]:
+    """Personalize's offline metrics: split users (seeded), train on the 90%, evaluate on the rest."""
+    recipe = get_recipe(recipe_name)
+    params = parse_params(recipe.HyperParameters, params)
+    features = parse_params(recipe.FeatureParameters, features)
+    options = options or TrainingOptions(seed=seed)
+    split = personalize_split(data.interactions, seed)
+    model = recipe.train(_train_on(data, split), params, features, options)
+    return evaluate(model, recipe.recipe_type, split), dict(split.info, recipe=recipe_name)
+
+
+def _default_ranges(recipe) -> dict[str, list]:
+    """Tunable fields with their documented bounds, in the snake_case hpoConfig range shape."""
+    ints, floats, cats = [], [], []
+    for name, field in recipe.HyperParameters.model_fields.items():
+        extra = field.json_schema_extra or {}
+        if not extra.get("tunable"):
+            continue
+        bounds = {type(m).__name__: m for m in field.metadata}
+        lo, hi = getattr(bounds.get("Ge"), "ge", None), getattr(bounds.get("Le"), "le", None)
+        if field.annotation is bool:
+            cats.append({"name": name, "values": ["true", "false"]})
+        elif field.annotation is int and lo is not None and hi is not None:
+            ints.append({"name": name, "min_value": int(lo), "max_value": int(hi)})
+        elif field.annotation is float and lo is not None and hi is not None:
+            floats.append({"name": name, "min_value": float(lo), "max_value": float(hi)})
+    return {"integer_hyper_parameter_ranges": ints, "continuous_hyper_parameter_ranges": floats,
+            "categorical_hyper_parameter_ranges": cats}
+
+
+def _suggest(trial: optuna.Trial, ranges: dict[str, list]) -> dict[str, str]:
+    out = {}
+    for r in ranges.get("integer_hyper_parameter_ranges") or []:
+        out[r["name"]] = str(trial.suggest_int(r["name"], int(r["min_value"]), int(r["max_value"])))
+    for r in ranges.get("continuous_hyper_parameter_ranges") or []:
+        out[r["name"]] = str(trial.suggest_float(r["name"], float(r["min_value"]), float(r["max_value"])))
+    for r in ranges.get("categorical_hyper_parameter_ranges") or []:
+        out[r["name"]] = str(trial.suggest_categorical(r["name"], [str(v) for v in r["values"]]))
+    return out
+
+
+def hpo(data: TrainingData, recipe_name: str, ranges: dict[str, list] | None, max_trials: int, parallel: int,
+        seed: int, base_params: dict[str, str] | None = None, features: dict[str, str] | None = None
+        ) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """Search hyperparameters (TPE, seeded) maximising NDCG@10 on a validation split carved from the
+    training users of the evaluation split only. Returns (best params as strings, trials)."""
+    recipe = get_recipe(recipe_name)
+    ranges = ranges if ranges and any(ranges.values()) else _default_ranges(recipe)
+    outer = personalize_split(data.interactions, seed)
+    inner = personalize_split(outer.train, seed + 1)
+    train_data = dataclasses.replace(data, interactions=inner.train)
+
+    def objective(trial: optuna.Trial) -> float:
+        values = {**(base_params or {}), **_suggest(trial, ranges)}
+        params = parse_params(recipe.HyperParameters, values)
+        model = recipe.train(train_data, params, parse_params(recipe.FeatureParameters, features),
+                             TrainingOptions(seed=seed))
+        return evaluate(model, recipe.recipe_type, inner)[HPO_METRIC]
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
+    study.optimize(objective, n_trials=max(1, int(max_trials)), n_jobs=max(1, int(parallel)))
+    trials = [{"number": t.number, "params": {k: str(v) for k, v in t.params.items()},
+               "value": float(t.value) if t.value is not None else float("nan"), "state": t.state.name}
+              for t in study.trials]
+    best = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in study.best_params.items()}
+    return best, trials

@@ -1,0 +1,56 @@
+"""Personalize's offline split (spec §6.3): 90% of users train, the rest are split oldest 90% / newest 10%."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..data.types import History, Interactions
+
+TEST_FRACTION = 0.1
+
+
+@dataclass
+class EvalSplit:
+    """Training rows plus, per held-out user, the input history and the truth (internal item ids)."""
+
+    train: Interactions
+    test_users: np.ndarray  # int user codes
+    histories: list[History]
+    truths: list[np.ndarray]  # item ids of the newest rows (may repeat; metrics use the distinct set)
+    seed: int
+    info: dict = field(default_factory=dict)
+
+
+def truth_count(length: int) -> int:
+    """Rows held out as truth for a user with `length` rows: 10% rounded half up, at least 1."""
+    return max(1, int(np.floor(length * TEST_FRACTION + 0.5)))
+
+
+def _history(inter: Interactions, rows: np.ndarray) -> History:
+    return History(inter.item[rows].astype(np.int32), inter.timestamp[rows], inter.event_types[inter.event_type[rows]])
+
+
+def personalize_split(interactions: Interactions, seed: int, test_fraction: float = TEST_FRACTION) -> EvalSplit:
+    """Seeded user split; users with fewer than 2 interactions always train. Rows are already in time order
+    per user (ties keep import order), so the newest rows are the last ones of each user."""
+    offsets = interactions.user_offsets()
+    lengths = np.diff(offsets)
+    active = np.flatnonzero(lengths > 0)
+    eligible = np.flatnonzero(lengths >= 2)
+    n_test = min(len(eligible), int(round(len(active) * test_fraction)))
+    rng = np.random.default_rng(seed)
+    test_users = np.sort(rng.choice(eligible, size=n_test, replace=False)) if n_test else np.zeros(0, np.int64)
+    is_test = np.zeros(interactions.n_users, dtype=bool)
+    is_test[test_users] = True
+    train = interactions.take(np.flatnonzero(~is_test[interactions.user]))
+    histories, truths = [], []
+    for u in test_users:
+        lo, hi = offsets[u], offsets[u + 1]
+        cut = hi - truth_count(hi - lo)
+        histories.append(_history(interactions, np.arange(lo, cut)))
+        truths.append(interactions.item[cut:hi].astype(np.int64))
+    info = {"seed": int(seed), "train_users": int(len(active) - n_test), "test_users": int(n_test),
+            "train_interactions": int(len(train)), "test_input_interactions": int(sum(len(h) for h in histories)),
+            "test_truth_interactions": int(sum(len(t) for t in truths))}
+    return EvalSplit(train, test_users, histories, truths, int(seed), info)

@@ -1,0 +1,249 @@
+"""aws-user-personalization (+ -v2, personalized-ranking): EASE + transitions + repeats + popularity, blended
+by weights learned on a validation split of the training users; users are always served from their history."""
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..data.types import History, Interactions, TrainingData
+from ..evaluation.split import personalize_split
+from . import blend as bl
+from ._common import (ArrayModel, Params, csr_arrays, csr_from, history_length_filter, hp, item_stats,
+                      parse_params, recency_weights, user_item_matrix)
+from .base import TrainingOptions
+from .ease import fit_ease, head_items
+from .sequential import transitions
+
+BLEND_KEYS = ("w_cf", "cf_decay", "w_rep", "rep_decay", "w_tr", "w_pop")
+DEFAULT_BLEND = {"w_cf": 1.0, "cf_decay": 1.0, "w_rep": 0.0, "rep_decay": 0.9, "w_tr": 0.0, "w_pop": 0.01}
+WEIGHTS = [0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
+# a negative repeat weight is learned where re-interactions do not happen: seen items are pushed down
+SPACE = {"w_rep": [-10.0, -1.0] + WEIGHTS, "w_tr": WEIGHTS, "w_pop": WEIGHTS,
+         "cf_decay": [1.0, 0.99, 0.97, 0.9, 0.7], "rep_decay": [1.0, 0.95, 0.8, 0.5, 0.2], "w_cf": [0.0, 1.0]}
+
+
+class UserPersonalizationModel(ArrayModel):
+    """Scores = softmax over the catalogue of a weighted sum of per-user-normalised component scores."""
+
+    kind = "user-personalization"
+
+    def setup(self) -> None:
+        a = self._arrays
+        self.ease_items = a["ease_items"].astype(np.int64)
+        self.ease_b = a["ease_b"]
+        self.ease_pos = np.full(self.n_items, -1, dtype=np.int64)
+        self.ease_pos[self.ease_items] = np.arange(len(self.ease_items))
+        self.trans = csr_from("trans", a)
+        self.window = int(a["window"])
+        self.blend = dict(zip(BLEND_KEYS, (float(v) for v in a["blend"])))
+        pop = np.log1p(self.item_popularity.astype(np.float64))
+        self.pop_score = pop / max(pop.max(initial=0.0), 1e-12)
+
+    def cf_batch(self, histories: list[np.ndarray], decay: float) -> np.ndarray:
+        """(len(histories), n) EASE scores of recency-weighted histories."""
+        out = np.zeros((len(histories), self.n_items), dtype=np.float32)
+        if not len(self.ease_items):
+            return out
+        rows, cols, vals = [], [], []
+        for r, items in enumerate(histories):
+            pos = self.ease_pos[items]
+            known = pos >= 0
+            rows.append(np.full(int(known.sum()), r)); cols.append(pos[known])
+            vals.append(recency_weights(len(items), decay)[known])
+        x = sp.csr_matrix((np.concatenate(vals).astype(np.float32), (np.concatenate(rows), np.concatenate(cols))),
+                          shape=(len(histories), len(self.ease_items)))
+        out[:, self.ease_items] = x @ self.ease_b
+        return out
+
+    def cf(self, items: np.ndarray, decay: float) -> np.ndarray:
+        return self.cf_batch([items], decay)[0].astype(np.float64)
+
+    def repeat(self, items: np.ndarray, decay: float) -> np.ndarray:
+        out = np.zeros(self.n_items)
+        np.add.at(out, items, recency_weights(len(items), decay))
+        return out
+
+    def sequential(self, items: np.ndarray) -> np.ndarray:
+        recent = items[-self.window:]
+        w = recency_weights(len(recent), 0.7)
+        if not len(recent):
+            return np.zeros(self.n_items)
+        rows = self.trans[recent]
+        weights = rows.data * np.repeat(w, np.diff(rows.indptr))
+        return np.bincount(rows.indices, weights=weights, minlength=self.n_items)
+
+    def features(self, history: History, cf_decay: float, rep_decay: float) -> np.ndarray:
+        """(3, n) normalised cf / repeat / transition scores for one history."""
+        items = np.asarray(history.items, dtype=np.int64)
+        items = items[(items >= 0) & (items < self.n_items)]
+        if not len(items):
+            return np.zeros((3, self.n_items))
+        raw = np.stack([self.cf(items, cf_decay), self.repeat(items, rep_decay), self.sequential(items)])
+        return bl.normalise_rows(raw)
+
+    def scores(self, history: History) -> np.ndarray:
+        b = self.blend
+        f = self.features(history, b["cf_decay"], b["rep_decay"])
+        return b["w_cf"] * f[0] + b["w_rep"] * f[1] + b["w_tr"] * f[2] + b["w_pop"] * self.pop_score
+
+
+def build_arrays(inter: Interactions, params, blend: dict) -> dict[str, np.ndarray]:
+    """Fit the components on `inter` (the model's own training rows)."""
+    pop, first = item_stats(inter)
+    x = user_item_matrix(inter)
+    head = head_items(pop, params.ease_max_items)
+    b = fit_ease(x, head, params.ease_l2)
+    trans = transitions(inter, window=3, k=params.transition_neighbors)
+    return {"item_ids": inter.item_ids, "item_popularity": pop, "item_first_seen": first,
+            "ease_items": head, "ease_b": b, **csr_arrays("trans", trans), "window": np.asarray(params.bptt),
+            "blend": np.asarray([blend[k] for k in BLEND_KEYS], dtype=np.float64)}
+
+
+def fit_blend(inter: Interactions, params, seed: int, recency: bool, progress=lambda f: None) -> dict:
+    """Train on a split of the training users and pick blend weights on its held-out users."""
+    split = personalize_split(inter, seed + 1)
+    if len(split.test_users) < 5:
+        return dict(DEFAULT_BLEND)
+    model = UserPersonalizationModel(build_arrays(split.train, params, DEFAULT_BLEND))
+    progress(0.3)
+    n = model.n_items
+    cap = max(20, min(params.blend_max_users, int(6e6 // n)))  # bounds the (users x items) score matrices
+    users = np.random.default_rng(seed).permutation(len(split.histories))[:cap]
+    hist = [split.histories[u] for u in users]
+    rel = bl.relevance_matrix([split.truths[u] for u in users], n)
+    space = dict(SPACE) if recency else {**SPACE, "cf_decay": [1.0], "rep_decay": [1.0]}
+    items = [np.asarray(h.items, dtype=np.int64) for h in hist]
+    f32 = np.float32
+    cf = {d: bl.normalise_rows(model.cf_batch(items, d)).astype(f32) for d in space["cf_decay"]}
+    rep = {d: bl.normalise_rows(np.stack([model.repeat(i, d) for i in items])).astype(f32)
+           for d in space["rep_decay"]}
+    tr = bl.normalise_rows(np.stack([model.sequential(i) for i in items])).astype(f32)
+    pop = model.pop_score.astype(f32)
+    progress(0.45)
+
+    def objective(p: dict) -> float:
+        s = f32(p["w_cf"]) * cf[p["cf_decay"]] + f32(p["w_rep"]) * rep[p["rep_decay"]] + f32(p["w_tr"]) * tr
+        return bl.ndcg_at(s + np.float32(p["w_pop"]) * pop, rel, 10)
+
+    mid = {"cf_decay": space["cf_decay"][len(space["cf_decay"]) // 2],
+           "rep_decay": space["rep_decay"][len(space["rep_decay"]) // 2]}
+    starts = [{**DEFAULT_BLEND, **mid}, {**DEFAULT_BLEND, **mid, "w_rep": 1.0, "w_tr": 0.3}]
+    best, value = max((bl.coordinate_ascent(objective, space, s) for s in starts), key=lambda r: r[1])
+    return less_popularity(best, value, objective)
+
+
+def less_popularity(best: dict, value: float, objective) -> dict:
+    """Lower the popularity weight while NDCG@10 stays within 1% of the best (more catalogue coverage)."""
+    for w in sorted((w for w in WEIGHTS if w < best["w_pop"]), reverse=True):
+        if objective({**best, "w_pop": w}) < 0.99 * value:
+            break
+        best = {**best, "w_pop": w}
+    return best
+
+
+class UserPersonalization:
+    name: ClassVar[str] = "aws-user-personalization"
+    recipe_type: ClassVar[str] = "USER_PERSONALIZATION"
+    description: ClassVar[str] = ("Personalized recommendations from each user's history: collaborative (EASE), "
+                                  "sequential and repeat signals blended by weights learned on validation users.")
+
+    class HyperParameters(Params):
+        hidden_dimension: int = hp(149, "Model capacity: the number of catalogue items the collaborative "
+                                   "component covers is 20 x hidden_dimension (capped by ease_max_items).",
+                                   ge=32, le=256, tunable=True)
+        bptt: int = hp(32, "How many of the newest history items the sequential component looks back over.",
+                       ge=2, le=32, tunable=True)
+        recency_mask: bool = hp(True, "Learn recency weighting of the history (false: all history weighs the "
+                                "same).", tunable=True)
+        ease_max_items: int = hp(4000, "Most popular items the EASE component models (memory ~ 4 x items^2 "
+                                 "bytes).", ge=100, le=20000)
+        ease_l2: float = hp(200.0, "EASE L2 regularisation.", ge=1.0, le=10000.0)
+        transition_neighbors: int = hp(100, "Next items kept per item in the transition model.", ge=10, le=1000)
+        blend_max_users: int = hp(2000, "Validation users used to learn the blend weights.", ge=20, le=100000)
+
+    class FeatureParameters(Params):
+        min_user_history_length_percentile: float = hp(0.0, "Users below this history-length percentile are left "
+                                                       "out of training.", ge=0.0, le=1.0)
+        max_user_history_length_percentile: float = hp(0.99, "Histories above this percentile are cut to their "
+                                                       "newest interactions.", ge=0.0, le=1.0)
+
+    def _rows(self, data: TrainingData, features) -> Interactions:
+        return history_length_filter(data.interactions, features.min_user_history_length_percentile,
+                                     features.max_user_history_length_percentile)
+
+    def train(self, data: TrainingData, params, features, options: TrainingOptions) -> UserPersonalizationModel:
+        params = parse_params(self.HyperParameters, params)
+        return self._train(data, params, parse_params(self.FeatureParameters, features), options)
+
+    def _train(self, data: TrainingData, params, features, options: TrainingOptions) -> UserPersonalizationModel:
+        params = params.model_copy(update={"ease_max_items": min(params.ease_max_items,
+                                                                 20 * params.hidden_dimension)})
+        options.progress(0.0)
+        inter = self._rows(data, features)
+        blend = fit_blend(inter, params, options.seed, params.recency_mask, options.progress)
+        options.progress(0.6)
+        arrays = build_arrays(inter, params, blend)
+        pop, first = item_stats(data.interactions)
+        arrays.update(item_popularity=pop, item_first_seen=first)
+        options.progress(1.0)
+        return UserPersonalizationModel(arrays)
+
+    def load(self, arrays: dict[str, np.ndarray]) -> UserPersonalizationModel:
+        return UserPersonalizationModel(arrays)
+
+    def update(self, model: UserPersonalizationModel, data: TrainingData, options: TrainingOptions
+               ) -> UserPersonalizationModel:
+        """trainingMode UPDATE: append items new in `data` (served by popularity/repeat until the next FULL
+        training) and refresh popularity; the learned components are kept."""
+        options.progress(0.0)
+        old = {str(i): k for k, i in enumerate(model.item_ids)}
+        new_ids = [i for i in data.interactions.item_ids if str(i) not in old]
+        ids = np.asarray(list(model.item_ids) + new_ids, dtype=object)
+        index = {str(i): k for k, i in enumerate(ids)}
+        remap = np.asarray([index[str(i)] for i in data.interactions.item_ids], dtype=np.int64)
+        inter = data.interactions
+        moved = Interactions(inter.user_ids, ids, inter.user, remap[inter.item].astype(np.int32), inter.timestamp,
+                             inter.event_type, inter.event_types, inter.event_value)
+        pop, first = item_stats(moved)
+        first = np.where(np.isnan(first), np.concatenate([model.item_first_seen,
+                                                         np.full(len(new_ids), np.nan)]), first)
+        arrays = model.arrays()
+        trans = csr_from("trans", arrays)
+        trans.resize((len(ids), len(ids)))
+        arrays.update(item_ids=ids, item_popularity=pop, item_first_seen=first, **csr_arrays("trans", trans))
+        options.progress(1.0)
+        return UserPersonalizationModel(arrays)
+
+
+class UserPersonalizationV2(UserPersonalization):
+    name: ClassVar[str] = "aws-user-personalization-v2"
+    description: ClassVar[str] = "User-Personalization v2: the same model with Personalize's v2 parameters."
+
+    class HyperParameters(Params):
+        apply_recency_bias: bool = hp(True, "Weigh recent history more (learned decay; false: all history "
+                                      "weighs the same).")
+        ease_max_items: int = hp(4000, "Most popular items the EASE component models.", ge=100, le=20000)
+        ease_l2: float = hp(200.0, "EASE L2 regularisation.", ge=1.0, le=10000.0)
+        transition_neighbors: int = hp(100, "Next items kept per item in the transition model.", ge=10, le=1000)
+        blend_max_users: int = hp(2000, "Validation users used to learn the blend weights.", ge=20, le=100000)
+
+    def train(self, data, params, features, options):
+        params = parse_params(self.HyperParameters, params)
+        v1 = UserPersonalization.HyperParameters(
+            hidden_dimension=256, recency_mask=params.apply_recency_bias,
+            **params.model_dump(exclude={"apply_recency_bias"}))
+        return self._train(data, v1, parse_params(self.FeatureParameters, features), options)
+
+
+class PersonalizedRanking(UserPersonalization):
+    name: ClassVar[str] = "aws-personalized-ranking"
+    recipe_type: ClassVar[str] = "PERSONALIZED_RANKING"
+    description: ClassVar[str] = "Re-ranks a given list of items for a user (the User-Personalization model)."
+
+
+class PersonalizedRankingV2(UserPersonalizationV2):
+    name: ClassVar[str] = "aws-personalized-ranking-v2"
+    recipe_type: ClassVar[str] = "PERSONALIZED_RANKING"
+    description: ClassVar[str] = "Personalized-Ranking v2: re-ranks a given list (the User-Personalization model)."

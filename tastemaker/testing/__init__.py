@@ -1,0 +1,1 @@
+"""Shipped test helpers: the recipe contract mixin (tastemaker.testing.recipes)."""
