@@ -7,24 +7,8 @@ from ..data.types import History
 from .metrics import aggregate, user_metrics
 from .split import EvalSplit
 
-RANKING_CANDIDATES = 100
-
-
-def ranking_candidates(model, truth: np.ndarray, rng: np.random.Generator, size: int = RANKING_CANDIDATES
-                       ) -> np.ndarray:
-    """PERSONALIZED_RANKING input list: the distinct truth items plus items drawn in proportion to
-    popularity (+1 smoothing) up to `size`, shuffled."""
-    truth = np.unique(truth)[:size]
-    n = len(model.item_ids)
-    weights = np.asarray(model.item_popularity, dtype=np.float64) + 1.0
-    weights[truth] = 0.0
-    k = min(size - len(truth), int((weights > 0).sum()))
-    negatives = rng.choice(n, size=k, replace=False, p=weights / weights.sum()) if k > 0 else np.zeros(0, int)
-    return rng.permutation(np.concatenate([truth, negatives]).astype(np.int64))
-
-
-def ranked_list(model, recipe_type: str, history: History, truth: np.ndarray, n: int, exclude_seen: bool,
-                rng: np.random.Generator, related: str = "history") -> np.ndarray:
+def ranked_list(model, recipe_type: str, history: History, n: int, exclude_seen: bool,
+                related: str = "history") -> np.ndarray:
     """The top-n list the service would return to this held-out user."""
     seen = np.unique(history.items).astype(np.int64) if exclude_seen else None
     if recipe_type == "RELATED_ITEMS" and related == "item":
@@ -35,8 +19,8 @@ def ranked_list(model, recipe_type: str, history: History, truth: np.ndarray, n:
         if seen is not None:
             ids = ids[~np.isin(ids, seen)]
         return np.asarray(ids[:n], dtype=np.int64)
-    if recipe_type == "PERSONALIZED_RANKING":
-        items = ranking_candidates(model, truth, rng)
+    if recipe_type == "PERSONALIZED_RANKING":  # the input list is the whole catalogue (no sampled negatives)
+        items = np.arange(len(model.item_ids), dtype=np.int64)
         if seen is not None:
             items = items[~np.isin(items, seen)]
         scores = model.rank(history, items)
@@ -51,7 +35,6 @@ def evaluate(model, recipe_type: str, split: EvalSplit, n: int = 25, exclude_see
     """Personalize's metrics over the split's held-out users (values rounded to 4 decimals).
     RELATED_ITEMS: related="history" scores items related to the user's recent input history
     (model.recommend), related="item" asks model.similar(newest input item)."""
-    rng = np.random.default_rng(split.seed + 7919)
     per_user, recommended = [], set()
     for history, truth in zip(split.histories, split.truths):
         relevant = np.unique(truth)
@@ -59,7 +42,7 @@ def evaluate(model, recipe_type: str, split: EvalSplit, n: int = 25, exclude_see
             relevant = relevant[~np.isin(relevant, history.items)]
             if not len(relevant):
                 continue
-        ids = ranked_list(model, recipe_type, history, truth, n, exclude_seen, rng, related)
+        ids = ranked_list(model, recipe_type, history, n, exclude_seen, related)
         recommended.update(int(i) for i in ids)
         per_user.append(user_metrics(ids, relevant))
     return aggregate(per_user, recommended, len(model.item_ids))

@@ -24,13 +24,13 @@ class TestUserPersonalizationV2(RecipeContract):
 
 class TestPersonalizedRanking(RecipeContract):
     recipe_name = "aws-personalized-ranking"
-    quality_floor = 0.25  # measured 0.337 (100-candidate lists)
+    quality_floor = 0.04  # whole-catalogue ranking: as hard as user-personalization
     quality_params = FAST_UP
 
 
 class TestPersonalizedRankingV2(RecipeContract):
     recipe_name = "aws-personalized-ranking-v2"
-    quality_floor = 0.25  # measured 0.337 (100-candidate lists)
+    quality_floor = 0.04  # whole-catalogue ranking: as hard as user-personalization
     quality_params = {"ease_max_items": "1000"}
 
 
