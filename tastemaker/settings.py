@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     lake_url: str | None = None
     """Where imported data and models live: `file:///path` (default `<data_dir>/lake`) or `s3://bucket/prefix`."""
     executor: str = "thread"
-    """Job executor: `thread` (default), `inline` (runs jobs at once; tests) or `ray://host:port`."""
+    """Job executor: `thread` (default) or `inline` (runs jobs at once; tests). `ray://` is not supported yet."""
     workers: int = 2
     """Threads of the thread executor."""
     host: str = "127.0.0.1"
