@@ -17,7 +17,6 @@ from .routing import route
 
 _REGION = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
 REQUEST_THREADS = 64
-INLINE_SERVICES = ("personalize-runtime", "personalize-events")
 
 Headers = dict[str, str]
 
