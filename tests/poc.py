@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tastemaker.synthetic import ITEMS_SCHEMA as SYNTHETIC_ITEMS_SCHEMA
 from tests.conftest import shared_data
 
 INTERACTIONS_SCHEMA = json.dumps({
@@ -16,13 +17,9 @@ INTERACTIONS_SCHEMA = json.dumps({
                {"name": "EVENT_TYPE", "type": "string"}, {"name": "TIMESTAMP", "type": "long"}],
     "version": "1.0",
 })
-ITEMS_SCHEMA = json.dumps({
-    "type": "record", "name": "Items", "namespace": "com.amazonaws.personalize.schema",
-    "fields": [{"name": "ITEM_ID", "type": "string"},
-               {"name": "GENRE", "type": "string", "categorical": True},
-               {"name": "YEAR", "type": "int"}],
-    "version": "1.0",
-})
+# The POC's items schema is the one the synthetic data uses too; its interactions schema (above) lists the
+# fields in another order than the CSV header, as the notebook did.
+ITEMS_SCHEMA = SYNTHETIC_ITEMS_SCHEMA
 
 POC_INTERACTIONS = 158_371
 POC_ITEMS = 9_742
