@@ -1,5 +1,6 @@
-"""aws-user-personalization (+ -v2, personalized-ranking): EASE + transitions + repeats + popularity, blended
-by weights learned on a validation split of the training users; users are always served from their history."""
+"""aws-user-personalization (+ -v2, personalized-ranking): EASE (optionally idf-weighted history) + implicit ALS
+(folded in from the history) + transitions + repeats + popularity, blended by weights learned on a validation split
+of the training users; users are always served from their history."""
 from __future__ import annotations
 
 from typing import ClassVar
@@ -12,16 +13,20 @@ from ..evaluation.split import personalize_split
 from . import blend as bl
 from ._common import (ArrayModel, Params, csr_arrays, csr_from, history_length_filter, hp, item_stats,
                       parse_params, recency_weights, user_item_matrix)
+from .als import fit_als, fold_in
 from .base import TrainingOptions
 from .ease import fit_ease, head_items
 from .sequential import transitions
 
-BLEND_KEYS = ("w_cf", "cf_decay", "w_rep", "rep_decay", "w_tr", "w_pop")
-DEFAULT_BLEND = {"w_cf": 1.0, "cf_decay": 1.0, "w_rep": 0.0, "rep_decay": 0.9, "w_tr": 0.0, "w_pop": 0.01}
+BLEND_KEYS = ("w_cf", "cf_decay", "w_rep", "rep_decay", "w_tr", "w_pop", "w_als", "cf_idf")
+DEFAULT_BLEND = {"w_cf": 1.0, "cf_decay": 1.0, "w_rep": 0.0, "rep_decay": 0.9, "w_tr": 0.0, "w_pop": 0.01,
+                 "w_als": 0.0, "cf_idf": 0.0}
+ALS = {"factors": 64, "iterations": 15, "alpha": 10.0, "reg": 0.05}  # implicit-ALS component
 WEIGHTS = [0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 # a negative repeat weight is learned where re-interactions do not happen: seen items are pushed down
 SPACE = {"w_rep": [-10.0, -1.0] + WEIGHTS, "w_tr": WEIGHTS, "w_pop": WEIGHTS,
-         "cf_decay": [1.0, 0.99, 0.97, 0.9, 0.7], "rep_decay": [1.0, 0.95, 0.8, 0.5, 0.2], "w_cf": [0.0, 1.0]}
+         "cf_decay": [1.0, 0.99, 0.97, 0.9, 0.7], "rep_decay": [1.0, 0.95, 0.8, 0.5, 0.2], "w_cf": [0.0, 1.0],
+         "w_als": WEIGHTS, "cf_idf": [0.0, 1.0]}
 
 
 class UserPersonalizationModel(ArrayModel):
@@ -37,12 +42,16 @@ class UserPersonalizationModel(ArrayModel):
         self.ease_pos[self.ease_items] = np.arange(len(self.ease_items))
         self.trans = csr_from("trans", a)
         self.window = int(a["window"])
-        self.blend = dict(zip(BLEND_KEYS, (float(v) for v in a["blend"])))
+        self.blend = {**DEFAULT_BLEND, **dict(zip(BLEND_KEYS, (float(v) for v in a["blend"])))}
+        self.als_y = a.get("als_items", np.zeros((self.n_items, 0), dtype=np.float32))
+        self.als_gram = self.als_y.T.astype(np.float64) @ self.als_y
         pop = np.log1p(self.item_popularity.astype(np.float64))
         self.pop_score = pop / max(pop.max(initial=0.0), 1e-12)
+        count = np.maximum(self.item_popularity.astype(np.float64), 1.0)
+        self.idf = np.log1p(count.max(initial=1.0) / count)  # history weights that favour rarer items
 
-    def cf_batch(self, histories: list[np.ndarray], decay: float) -> np.ndarray:
-        """(len(histories), n) EASE scores of recency-weighted histories."""
+    def cf_batch(self, histories: list[np.ndarray], decay: float, idf: float = 0.0) -> np.ndarray:
+        """(len(histories), n) EASE scores of recency- (and idf ** `idf`-) weighted histories."""
         out = np.zeros((len(histories), self.n_items), dtype=np.float32)
         if not len(self.ease_items):
             return out
@@ -51,14 +60,18 @@ class UserPersonalizationModel(ArrayModel):
             pos = self.ease_pos[items]
             known = pos >= 0
             rows.append(np.full(int(known.sum()), r)); cols.append(pos[known])
-            vals.append(recency_weights(len(items), decay)[known])
+            vals.append((recency_weights(len(items), decay) * self.idf[items] ** idf)[known])
         x = sp.csr_matrix((np.concatenate(vals).astype(np.float32), (np.concatenate(rows), np.concatenate(cols))),
                           shape=(len(histories), len(self.ease_items)))
         out[:, self.ease_items] = x @ self.ease_b
         return out
 
-    def cf(self, items: np.ndarray, decay: float) -> np.ndarray:
-        return self.cf_batch([items], decay)[0].astype(np.float64)
+    def cf(self, items: np.ndarray, decay: float, idf: float = 0.0) -> np.ndarray:
+        return self.cf_batch([items], decay, idf)[0].astype(np.float64)
+
+    def als_batch(self, histories: list[np.ndarray]) -> np.ndarray:
+        """(len(histories), n) implicit-ALS scores of users folded in from their histories."""
+        return fold_in(self.als_y, self.als_gram, histories, ALS["alpha"], ALS["reg"])
 
     def repeat(self, items: np.ndarray, decay: float) -> np.ndarray:
         out = np.zeros(self.n_items)
@@ -74,30 +87,34 @@ class UserPersonalizationModel(ArrayModel):
         weights = rows.data * np.repeat(w, np.diff(rows.indptr))
         return np.bincount(rows.indices, weights=weights, minlength=self.n_items)
 
-    def features(self, history: History, cf_decay: float, rep_decay: float) -> np.ndarray:
-        """(3, n) normalised cf / repeat / transition scores for one history."""
+    def features(self, history: History, cf_decay: float, rep_decay: float, cf_idf: float = 0.0) -> np.ndarray:
+        """(4, n) normalised cf / repeat / transition / ALS scores for one history."""
         items = np.asarray(history.items, dtype=np.int64)
         items = items[(items >= 0) & (items < self.n_items)]
         if not len(items):
-            return np.zeros((3, self.n_items))
-        raw = np.stack([self.cf(items, cf_decay), self.repeat(items, rep_decay), self.sequential(items)])
+            return np.zeros((4, self.n_items))
+        raw = np.stack([self.cf(items, cf_decay, cf_idf), self.repeat(items, rep_decay), self.sequential(items),
+                        self.als_batch([items])[0].astype(np.float64)])
         return bl.normalise_rows(raw)
 
     def scores(self, history: History) -> np.ndarray:
         b = self.blend
-        f = self.features(history, b["cf_decay"], b["rep_decay"])
-        return b["w_cf"] * f[0] + b["w_rep"] * f[1] + b["w_tr"] * f[2] + b["w_pop"] * self.pop_score
+        f = self.features(history, b["cf_decay"], b["rep_decay"], b["cf_idf"])
+        return (b["w_cf"] * f[0] + b["w_rep"] * f[1] + b["w_tr"] * f[2] + b["w_als"] * f[3]
+                + b["w_pop"] * self.pop_score)
 
 
-def build_arrays(inter: Interactions, params, blend: dict) -> dict[str, np.ndarray]:
+def build_arrays(inter: Interactions, params, blend: dict, seed: int = 0) -> dict[str, np.ndarray]:
     """Fit the components on `inter` (the model's own training rows)."""
     pop, first = item_stats(inter)
     x = user_item_matrix(inter)
     head = head_items(pop, params.ease_max_items)
     b = fit_ease(x, head, params.ease_l2)
     trans = transitions(inter, window=3, k=params.transition_neighbors)
+    als = fit_als(x, ALS["factors"], ALS["iterations"], ALS["alpha"], ALS["reg"], seed)
     return {"item_ids": inter.item_ids, "item_popularity": pop, "item_first_seen": first,
             "ease_items": head, "ease_b": b, **csr_arrays("trans", trans), "window": np.asarray(params.bptt),
+            "als_items": als,
             "blend": np.asarray([blend[k] for k in BLEND_KEYS], dtype=np.float64)}
 
 
@@ -106,7 +123,7 @@ def fit_blend(inter: Interactions, params, seed: int, recency: bool, progress=la
     split = personalize_split(inter, seed + 1)
     if len(split.test_users) < 5:
         return dict(DEFAULT_BLEND)
-    model = UserPersonalizationModel(build_arrays(split.train, params, DEFAULT_BLEND))
+    model = UserPersonalizationModel(build_arrays(split.train, params, DEFAULT_BLEND, seed))
     progress(0.3)
     n = model.n_items
     cap = max(20, min(params.blend_max_users, int(6e6 // n)))  # bounds the (users x items) score matrices
@@ -116,20 +133,28 @@ def fit_blend(inter: Interactions, params, seed: int, recency: bool, progress=la
     space = dict(SPACE) if recency else {**SPACE, "cf_decay": [1.0], "rep_decay": [1.0]}
     items = [np.asarray(h.items, dtype=np.int64) for h in hist]
     f32 = np.float32
-    cf = {d: bl.normalise_rows(model.cf_batch(items, d)).astype(f32) for d in space["cf_decay"]}
+    cf: dict[tuple, np.ndarray] = {}  # (decay, idf) -> scores, computed when the search first asks
+
+    def cf_scores(decay: float, idf: float) -> np.ndarray:
+        if (decay, idf) not in cf:
+            cf[decay, idf] = bl.normalise_rows(model.cf_batch(items, decay, idf)).astype(f32)
+        return cf[decay, idf]
     rep = {d: bl.normalise_rows(np.stack([model.repeat(i, d) for i in items])).astype(f32)
            for d in space["rep_decay"]}
     tr = bl.normalise_rows(np.stack([model.sequential(i) for i in items])).astype(f32)
+    als = bl.normalise_rows(model.als_batch(items)).astype(f32)
     pop = model.pop_score.astype(f32)
     progress(0.45)
 
     def objective(p: dict) -> float:
-        s = f32(p["w_cf"]) * cf[p["cf_decay"]] + f32(p["w_rep"]) * rep[p["rep_decay"]] + f32(p["w_tr"]) * tr
+        s = f32(p["w_cf"]) * cf_scores(p["cf_decay"], p["cf_idf"]) + f32(p["w_rep"]) * rep[p["rep_decay"]]
+        s += f32(p["w_tr"]) * tr + f32(p["w_als"]) * als
         return bl.ndcg_at(s + np.float32(p["w_pop"]) * pop, rel, 10)
 
     mid = {"cf_decay": space["cf_decay"][len(space["cf_decay"]) // 2],
            "rep_decay": space["rep_decay"][len(space["rep_decay"]) // 2]}
-    starts = [{**DEFAULT_BLEND, **mid}, {**DEFAULT_BLEND, **mid, "w_rep": 1.0, "w_tr": 0.3}]
+    starts = [{**DEFAULT_BLEND, **mid}, {**DEFAULT_BLEND, **mid, "w_rep": 1.0, "w_tr": 0.3},
+              {**DEFAULT_BLEND, **mid, "w_als": 1.0}]
     best, value = max((bl.coordinate_ascent(objective, space, s) for s in starts), key=lambda r: r[1])
     return less_popularity(best, value, objective)
 
@@ -184,7 +209,7 @@ class UserPersonalization:
         inter = self._rows(data, features)
         blend = fit_blend(inter, params, options.seed, params.recency_mask, options.progress)
         options.progress(0.6)
-        arrays = build_arrays(inter, params, blend)
+        arrays = build_arrays(inter, params, blend, options.seed)
         pop, first = item_stats(data.interactions)
         arrays.update(item_popularity=pop, item_first_seen=first)
         options.progress(1.0)
@@ -212,6 +237,8 @@ class UserPersonalization:
         arrays = model.arrays()
         trans = csr_from("trans", arrays)
         trans.resize((len(ids), len(ids)))
+        als = model.als_y
+        arrays["als_items"] = np.vstack([als, np.zeros((len(new_ids), als.shape[1]), dtype=als.dtype)])
         arrays.update(item_ids=ids, item_popularity=pop, item_first_seen=first, **csr_arrays("trans", trans))
         options.progress(1.0)
         return UserPersonalizationModel(arrays)

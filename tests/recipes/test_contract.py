@@ -116,3 +116,15 @@ def test_user_personalization_update_adds_new_items():
     assert new in ids.tolist()
     ids, _ = updated.recommend(History.of([0, 1]), 3)
     assert {str(updated.item_ids[i]) for i in ids} <= set(GROUP_A)
+
+
+def test_user_personalization_loads_arrays_saved_before_the_als_component():
+    from tastemaker.recipes.base import TrainingOptions
+    from tastemaker.testing.recipes import checkerboard
+    recipe = get_recipe("aws-user-personalization")
+    arrays = recipe.train(checkerboard(), {}, {}, TrainingOptions()).arrays()
+    old = {k: v for k, v in arrays.items() if k != "als_items"}
+    old["blend"] = np.asarray(arrays["blend"][:6])  # the six blend keys of older models
+    loaded = recipe.load(old)
+    ids, _ = loaded.recommend(History.of([0, 1]), 3)
+    assert {str(loaded.item_ids[i]) for i in ids} <= set(GROUP_A)
