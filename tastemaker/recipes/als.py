@@ -12,9 +12,9 @@ def fit_als(x: sp.csr_matrix, factors: int, iterations: int, alpha: float, reg: 
 
     if x.nnz == 0 or min(x.shape) < 2:
         return np.zeros((x.shape[1], 0), dtype=np.float32)
-    model = AlternatingLeastSquares(factors=factors, iterations=iterations, alpha=alpha, regularization=reg,
-                                    random_state=seed, num_threads=2)
-    with threadpool_limits(1, "blas"):
+    with threadpool_limits(1, "blas"):  # implicit checks the BLAS threads when the model is built
+        model = AlternatingLeastSquares(factors=factors, iterations=iterations, alpha=alpha, regularization=reg,
+                                        random_state=seed, num_threads=2)
         model.fit(sp.csr_matrix(x, dtype=np.float32), show_progress=False)
     return np.ascontiguousarray(model.item_factors, dtype=np.float32)
 
