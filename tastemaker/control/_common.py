@@ -23,13 +23,18 @@ def new_record(ctx: Context, arn_key: str, arn: str, name: str, status: str | No
     return record
 
 
-def create_and_activate(ctx: Context, kind: str, record: Record, tags: list[dict] | None = None) -> Record:
-    """Store a resource as CREATE PENDING and queue its activation (Personalize creates asynchronously)."""
+def create_with_job(ctx: Context, kind: str, record: Record, tags: list[dict] | None, job_kind: str) -> Record:
+    """Store a new resource (pending), tag it, and queue the job that brings it to its final status."""
     ctx.store.insert(kind, record)
     if tags:
         ctx.store.set_tags(record["arn"], {t["tag_key"]: t["tag_value"] for t in tags})
-    ctx.submit("activate:" + kind, record["arn"], None)
+    ctx.submit(job_kind, record["arn"], None)
     return record
+
+
+def create_and_activate(ctx: Context, kind: str, record: Record, tags: list[dict] | None = None) -> Record:
+    """Store a resource as CREATE PENDING and queue its activation (Personalize creates asynchronously)."""
+    return create_with_job(ctx, kind, record, tags, "activate:" + kind)
 
 
 def require_active(record: Record, what: str) -> None:

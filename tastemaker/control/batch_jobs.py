@@ -7,7 +7,7 @@ from ..context import Context
 from ..domain.status import ACTIVE, IN_FLIGHT
 from ..errors import InvalidInputException, LimitExceededException, ResourceInUseException
 from ..jobs import JobFailed, task
-from ._common import check_name, new_record
+from ._common import check_name, create_with_job, new_record
 
 KIND = "batch_inference_job"
 SEGMENT_KIND = "batch_segment_job"
@@ -69,10 +69,7 @@ def create_batch_inference_job(ctx: Context, *, job_name: str, solution_version_
                         batch_inference_job_config=batch_inference_job_config or {},
                         batch_inference_job_mode=batch_inference_job_mode or "BATCH_INFERENCE",
                         dataset_group_arn=version["dataset_group_arn"])
-    ctx.store.insert(KIND, record)
-    if tags:
-        ctx.store.set_tags(record["arn"], {t["tag_key"]: t["tag_value"] for t in tags})
-    ctx.submit("batch_inference", record["arn"], None)
+    create_with_job(ctx, KIND, record, tags, "batch_inference")
     return {"batch_inference_job_arn": record["arn"]}
 
 

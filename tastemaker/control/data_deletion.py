@@ -14,7 +14,7 @@ from ..errors import InvalidInputException, LimitExceededException
 from ..jobs import JobFailed, task
 from ..jobs.runner import Statuses
 from ..serving.signals import bump
-from ._common import check_name, new_record
+from ._common import check_name, create_with_job, new_record
 from .imports import dataset_lock, new_version_key, publish_version
 
 KIND = "data_deletion_job"
@@ -37,10 +37,7 @@ def create_data_deletion_job(ctx: Context, *, job_name: str, dataset_group_arn: 
     record = new_record(ctx, "data_deletion_job_arn", ctx.arn(f"data-deletion-job/{job_name}"), job_name,
                         status=STATUSES.pending, job_name=job_name, dataset_group_arn=dataset_group_arn,
                         data_source={"data_location": location}, role_arn=role_arn)
-    ctx.store.insert(KIND, record)
-    if tags:
-        ctx.store.set_tags(record["arn"], {t["tag_key"]: t["tag_value"] for t in tags})
-    ctx.submit("data_deletion", record["arn"], None)
+    create_with_job(ctx, KIND, record, tags, "data_deletion")
     return {"data_deletion_job_arn": record["arn"]}
 
 

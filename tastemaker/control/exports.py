@@ -17,7 +17,7 @@ from ..data.locations import check_location, output_url, put_file
 from ..domain import avro
 from ..errors import InvalidInputException
 from ..jobs import JobFailed, task
-from ._common import check_name, new_record, require_active
+from ._common import check_name, create_with_job, new_record, require_active
 
 KIND = "dataset_export_job"
 MODES = ("BULK", "PUT", "ALL")
@@ -38,10 +38,7 @@ def create_dataset_export_job(ctx: Context, *, job_name: str, dataset_arn: str, 
     record = new_record(ctx, "dataset_export_job_arn", ctx.arn(f"dataset-export-job/{job_name}"), job_name,
                         job_name=job_name, dataset_arn=dataset_arn, ingestion_mode=mode, role_arn=role_arn,
                         job_output={"s3_data_destination": {"path": path}})
-    ctx.store.insert(KIND, record)
-    if tags:
-        ctx.store.set_tags(record["arn"], {t["tag_key"]: t["tag_value"] for t in tags})
-    ctx.submit("dataset_export", record["arn"], None)
+    create_with_job(ctx, KIND, record, tags, "dataset_export")
     return {"dataset_export_job_arn": record["arn"]}
 
 

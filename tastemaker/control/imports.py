@@ -15,7 +15,7 @@ from ..data.locations import check_location, list_sources
 from ..domain.status import ACTIVE, IN_FLIGHT
 from ..errors import InvalidInputException, LimitExceededException, ResourceNotFoundException
 from ..jobs import JobFailed, task
-from ._common import check_name, new_record, require_active
+from ._common import check_name, create_with_job, new_record, require_active
 from .datasets import data_prefix
 from .schemas import schema_fields
 
@@ -49,10 +49,7 @@ def create_dataset_import_job(ctx: Context, *, job_name: str, dataset_arn: str, 
                         job_name=job_name, dataset_arn=dataset_arn, data_source={"data_location": location},
                         role_arn=role_arn, import_mode=mode,
                         publish_attribution_metrics_to_s3=publish_attribution_metrics_to_s3)
-    ctx.store.insert(KIND, record)
-    if tags:
-        ctx.store.set_tags(record["arn"], {t["tag_key"]: t["tag_value"] for t in tags})
-    ctx.submit("dataset_import", record["arn"], None)
+    create_with_job(ctx, KIND, record, tags, "dataset_import")
     return {"dataset_import_job_arn": record["arn"]}
 
 

@@ -9,7 +9,7 @@ from ..domain.status import ACTIVE, CREATE_IN_PROGRESS, CREATE_PENDING, CREATE_S
 from ..errors import InvalidInputException, LimitExceededException, ResourceInUseException
 from ..training import catalog
 from ..training.job import latest_full
-from ._common import new_record, require_active
+from ._common import create_with_job, new_record, require_active
 
 KIND = "solution_version"
 MAX_IN_FLIGHT = 20
@@ -39,10 +39,7 @@ def create_solution_version(ctx: Context, *, solution_arn: str, name: str | None
         event_type=solution.get("event_type"), solution_config=solution.get("solution_config") or {},
         training_mode=mode, training_type="MANUAL",
     )
-    ctx.store.insert(KIND, record)
-    if tags:
-        ctx.store.set_tags(arn, {t["tag_key"]: t["tag_value"] for t in tags})
-    ctx.submit("train", arn, None)
+    create_with_job(ctx, KIND, record, tags, "train")
     return {"solution_version_arn": arn}
 
 
