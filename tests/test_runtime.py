@@ -186,3 +186,18 @@ def test_put_items_reach_item_filters_and_metadata_at_once(env):  # last: it cha
                                  **comedy)
     meta = {i["itemId"]: i["metadata"] for i in got["itemList"]}
     assert meta["i150"] == {"GENRE": "Comedy", "YEAR": "1999"}
+
+
+def test_data_deletion_removes_a_users_live_events_from_serving(env, tmp_path):
+    p, rt, ev = env["emb"].personalize, env["emb"].runtime, env["emb"].events
+    ev.put_events(trackingId=env["tracking"], userId="leaver", sessionId="s-leaver", eventList=[
+        {"sentAt": int(time.time()), "eventType": "watch", "itemId": "i130"}])
+    assert items_of(rt.get_recommendations(campaignArn=env["up"], userId="leaver",
+                                           filterArn=env["watched"])) == ["i130"]
+    users = tmp_path / "delete.csv"
+    users.write_text("USER_ID\nleaver\n")
+    job = p.create_data_deletion_job(jobName="forget-leaver", datasetGroupArn=env["dataset_group_arn"],
+                                     dataSource={"dataLocation": str(users)},
+                                     roleArn="arn:aws:iam::000000000000:role/R")["dataDeletionJobArn"]
+    assert p.describe_data_deletion_job(dataDeletionJobArn=job)["dataDeletionJob"]["status"] == "COMPLETED"
+    assert items_of(rt.get_recommendations(campaignArn=env["up"], userId="leaver", filterArn=env["watched"])) == []

@@ -13,6 +13,7 @@ from ..data.locations import check_location, list_sources, open_source
 from ..errors import InvalidInputException, LimitExceededException
 from ..jobs import JobFailed, task
 from ..jobs.runner import Statuses
+from ..serving.histories import forget
 from ..serving.signals import bump
 from ._common import check_name, create_with_job, new_record
 from .imports import dataset_lock, new_version_key, publish_version
@@ -98,6 +99,6 @@ def run_data_deletion(ctx: Context, arn: str, payload: Any, progress: Any) -> di
             if current and current.get("data_key") and current.get("data_job_arn") != arn:
                 removed += _remove_bulk(ctx, current, users, job)
     removed += ctx.store.delete_user_data(group, users.to_pylist(), users_dataset)
-    bump(ctx, "events:" + group)
+    forget(ctx, group)  # served histories reload: new-event tracking alone would keep the deleted events
     bump(ctx, "records:" + group)
     return {"num_deleted": removed}
