@@ -55,7 +55,7 @@ def resolve_filter(ctx: Any, filter_arn: str, group_arn: str, values: dict[str, 
 def _row(columns: ItemColumns, key: str | None) -> dict[str, Any] | None:
     if key is None:
         return None
-    return {name.upper(): columns.column(name).get(key) for name in columns.names()}
+    return {name: columns.column(name).get(key) for name in columns.names()}
 
 
 def _inputs(ctx: Any, use: FilterUse, group: GroupHistories, item_ids: np.ndarray) -> FilterInputs:
