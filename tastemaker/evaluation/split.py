@@ -34,13 +34,19 @@ def _history(inter: Interactions, rows: np.ndarray) -> History:
 def personalize_split(interactions: Interactions, seed: int, test_fraction: float = TEST_FRACTION) -> EvalSplit:
     """Seeded user split; users with fewer than 2 interactions always train. Rows are already in time order
     per user (ties keep import order), so the newest rows are the last ones of each user."""
-    offsets = interactions.user_offsets()
-    lengths = np.diff(offsets)
+    lengths = np.diff(interactions.user_offsets())
     active = np.flatnonzero(lengths > 0)
     eligible = np.flatnonzero(lengths >= 2)
     n_test = min(len(eligible), int(round(len(active) * test_fraction)))
     rng = np.random.default_rng(seed)
     test_users = np.sort(rng.choice(eligible, size=n_test, replace=False)) if n_test else np.zeros(0, np.int64)
+    return split_for_users(interactions, test_users, seed)
+
+
+def split_for_users(interactions: Interactions, test_users: np.ndarray, seed: int) -> EvalSplit:
+    """Hold out `test_users`: their oldest 90% become input histories, the newest 10% the truth."""
+    offsets = interactions.user_offsets()
+    active = np.count_nonzero(np.diff(offsets))
     is_test = np.zeros(interactions.n_users, dtype=bool)
     is_test[test_users] = True
     train = interactions.take(np.flatnonzero(~is_test[interactions.user]))
@@ -50,7 +56,26 @@ def personalize_split(interactions: Interactions, seed: int, test_fraction: floa
         cut = hi - truth_count(hi - lo)
         histories.append(_history(interactions, np.arange(lo, cut)))
         truths.append(interactions.item[cut:hi].astype(np.int64))
-    info = {"seed": int(seed), "train_users": int(len(active) - n_test), "test_users": int(n_test),
+    info = {"seed": int(seed), "train_users": int(active - len(test_users)), "test_users": int(len(test_users)),
             "train_interactions": int(len(train)), "test_input_interactions": int(sum(len(h) for h in histories)),
             "test_truth_interactions": int(sum(len(t) for t in truths))}
-    return EvalSplit(train, test_users, histories, truths, int(seed), info)
+    return EvalSplit(train, np.asarray(test_users, dtype=np.int64), histories, truths, int(seed), info)
+
+
+def temporal_split(interactions: Interactions, seed: int = 0) -> EvalSplit:
+    """Every user with 2+ rows is held out the same way (oldest 90% input, newest 10% truth) and the input rows
+    of all users are the training rows: many validation users from one model, no truth row ever trained on."""
+    offsets = interactions.user_offsets()
+    lengths = np.diff(offsets)
+    users = np.flatnonzero(lengths >= 2)
+    cuts = offsets[users + 1] - np.asarray([truth_count(n) for n in lengths[users]], dtype=np.int64)
+    is_truth = np.zeros(len(interactions), dtype=bool)
+    for cut, hi in zip(cuts, offsets[users + 1]):
+        is_truth[cut:hi] = True
+    train = interactions.take(np.flatnonzero(~is_truth))
+    histories = [_history(interactions, np.arange(offsets[u], cut)) for u, cut in zip(users, cuts)]
+    truths = [interactions.item[cut:offsets[u + 1]].astype(np.int64) for u, cut in zip(users, cuts)]
+    info = {"seed": int(seed), "train_users": int(np.count_nonzero(lengths)), "test_users": int(len(users)),
+            "train_interactions": int(len(train)), "test_input_interactions": int(len(train)),
+            "test_truth_interactions": int(is_truth.sum())}
+    return EvalSplit(train, users.astype(np.int64), histories, truths, int(seed), info)

@@ -13,16 +13,31 @@ def relevance_matrix(truths: list[np.ndarray], n_items: int) -> np.ndarray:
     return r
 
 
-def ndcg_at(scores: np.ndarray, relevant: np.ndarray, k: int = 10) -> float:
-    """Mean NDCG@k of score rows against boolean relevance rows (Personalize's definition)."""
+def ndcg_at(scores: np.ndarray, relevant: np.ndarray, k: int = 10, n_relevant: np.ndarray | None = None) -> float:
+    """Mean NDCG@k of score rows against boolean relevance rows (Personalize's definition). `n_relevant`: each
+    row's number of relevant items when the rows hold only some candidates (default: the rows' own count)."""
     k = min(k, scores.shape[1])
     top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
     order = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1, kind="stable")
     top = np.take_along_axis(top, order, axis=1)
     hits = np.take_along_axis(relevant, top, axis=1)
     disc = 1.0 / np.log2(np.arange(2, k + 2))
-    ideal = np.cumsum(disc)[np.minimum(relevant.sum(axis=1), k) - 1]
+    counts = relevant.sum(axis=1) if n_relevant is None else np.asarray(n_relevant)
+    ideal = np.cumsum(disc)[np.maximum(np.minimum(counts, k), 1) - 1]
     return float(np.mean((hits * disc).sum(axis=1) / ideal))
+
+
+def candidates(score_matrices: list[np.ndarray], top: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the union of every matrix's `top` highest-scoring columns: (sorted column ids, duplicate mask)."""
+    parts = []
+    for m in score_matrices:
+        t = min(top, m.shape[1])
+        parts.append(np.argpartition(-np.asarray(m), t - 1, axis=1)[:, :t] if t < m.shape[1]
+                     else np.broadcast_to(np.arange(m.shape[1]), m.shape))
+    cand = np.sort(np.concatenate(parts, axis=1), axis=1)
+    dup = np.zeros(cand.shape, dtype=bool)
+    dup[:, 1:] = cand[:, 1:] == cand[:, :-1]
+    return cand, dup
 
 
 def coordinate_ascent(objective: Callable[[dict], float], space: dict[str, list], start: dict,

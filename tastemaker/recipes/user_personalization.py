@@ -1,6 +1,6 @@
 """aws-user-personalization (+ -v2, personalized-ranking): EASE (optionally idf-weighted history) + implicit ALS
-(folded in from the history) + transitions + repeats + popularity, blended by weights learned on a validation split
-of the training users; users are always served from their history."""
+(folded in from the history) + a learned next-items model + transitions + repeats + popularity, blended by weights
+learned on a validation split of the training users; users are always served from their history."""
 from __future__ import annotations
 
 from typing import ClassVar
@@ -9,24 +9,24 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..data.types import History, Interactions, TrainingData
-from ..evaluation.split import personalize_split
+from ..evaluation.split import temporal_split
 from . import blend as bl
 from ._common import (ArrayModel, Params, csr_arrays, csr_from, history_length_filter, hp, item_stats,
                       parse_params, recency_weights, user_item_matrix)
 from .als import fit_als, fold_in
 from .base import TrainingOptions
 from .ease import fit_ease, head_items
-from .sequential import transitions
+from .sequential import NEXT_ITEMS, fit_next_items, next_items_input, transitions
 
-BLEND_KEYS = ("w_cf", "cf_decay", "w_rep", "rep_decay", "w_tr", "w_pop", "w_als", "cf_idf")
+BLEND_KEYS = ("w_cf", "cf_decay", "w_rep", "rep_decay", "w_tr", "w_pop", "w_als", "cf_idf", "w_seq")
 DEFAULT_BLEND = {"w_cf": 1.0, "cf_decay": 1.0, "w_rep": 0.0, "rep_decay": 0.9, "w_tr": 0.0, "w_pop": 0.01,
-                 "w_als": 0.0, "cf_idf": 0.0}
+                 "w_als": 0.0, "cf_idf": 0.0, "w_seq": 0.0}
 ALS = {"factors": 64, "iterations": 15, "alpha": 10.0, "reg": 0.05}  # implicit-ALS component
 WEIGHTS = [0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 # a negative repeat weight is learned where re-interactions do not happen: seen items are pushed down
 SPACE = {"w_rep": [-10.0, -1.0] + WEIGHTS, "w_tr": WEIGHTS, "w_pop": WEIGHTS,
          "cf_decay": [1.0, 0.99, 0.97, 0.9, 0.7], "rep_decay": [1.0, 0.95, 0.8, 0.5, 0.2], "w_cf": [0.0, 1.0],
-         "w_als": WEIGHTS, "cf_idf": [0.0, 1.0]}
+         "w_als": WEIGHTS, "cf_idf": [0.0, 1.0], "w_seq": WEIGHTS}
 
 
 class UserPersonalizationModel(ArrayModel):
@@ -45,6 +45,7 @@ class UserPersonalizationModel(ArrayModel):
         self.blend = {**DEFAULT_BLEND, **dict(zip(BLEND_KEYS, (float(v) for v in a["blend"])))}
         self.als_y = a.get("als_items", np.zeros((self.n_items, 0), dtype=np.float32))
         self.als_gram = self.als_y.T.astype(np.float64) @ self.als_y
+        self.next_b = a.get("next_b", np.zeros((0, 0), dtype=np.float32))
         pop = np.log1p(self.item_popularity.astype(np.float64))
         self.pop_score = pop / max(pop.max(initial=0.0), 1e-12)
         count = np.maximum(self.item_popularity.astype(np.float64), 1.0)
@@ -73,6 +74,15 @@ class UserPersonalizationModel(ArrayModel):
         """(len(histories), n) implicit-ALS scores of users folded in from their histories."""
         return fold_in(self.als_y, self.als_gram, histories, ALS["alpha"], ALS["reg"])
 
+    def next_batch(self, histories: list[np.ndarray]) -> np.ndarray:
+        """(len(histories), n) scores of the learned next-items model from each history's newest steps."""
+        out = np.zeros((len(histories), self.n_items), dtype=np.float32)
+        if self.next_b.shape[0] != len(self.ease_items) or not len(self.ease_items):
+            return out
+        x = next_items_input(histories, self.ease_pos, NEXT_ITEMS["window"], NEXT_ITEMS["past_decay"])
+        out[:, self.ease_items] = x @ self.next_b
+        return out
+
     def repeat(self, items: np.ndarray, decay: float) -> np.ndarray:
         out = np.zeros(self.n_items)
         np.add.at(out, items, recency_weights(len(items), decay))
@@ -88,19 +98,19 @@ class UserPersonalizationModel(ArrayModel):
         return np.bincount(rows.indices, weights=weights, minlength=self.n_items)
 
     def features(self, history: History, cf_decay: float, rep_decay: float, cf_idf: float = 0.0) -> np.ndarray:
-        """(4, n) normalised cf / repeat / transition / ALS scores for one history."""
+        """(5, n) normalised cf / repeat / transition / ALS / next-items scores for one history."""
         items = np.asarray(history.items, dtype=np.int64)
         items = items[(items >= 0) & (items < self.n_items)]
         if not len(items):
-            return np.zeros((4, self.n_items))
+            return np.zeros((5, self.n_items))
         raw = np.stack([self.cf(items, cf_decay, cf_idf), self.repeat(items, rep_decay), self.sequential(items),
-                        self.als_batch([items])[0].astype(np.float64)])
+                        self.als_batch([items])[0].astype(np.float64), self.next_batch([items])[0].astype(np.float64)])
         return bl.normalise_rows(raw)
 
     def scores(self, history: History) -> np.ndarray:
         b = self.blend
         f = self.features(history, b["cf_decay"], b["rep_decay"], b["cf_idf"])
-        return (b["w_cf"] * f[0] + b["w_rep"] * f[1] + b["w_tr"] * f[2] + b["w_als"] * f[3]
+        return (b["w_cf"] * f[0] + b["w_rep"] * f[1] + b["w_tr"] * f[2] + b["w_als"] * f[3] + b["w_seq"] * f[4]
                 + b["w_pop"] * self.pop_score)
 
 
@@ -112,51 +122,70 @@ def build_arrays(inter: Interactions, params, blend: dict, seed: int = 0) -> dic
     b = fit_ease(x, head, params.ease_l2)
     trans = transitions(inter, window=3, k=params.transition_neighbors)
     als = fit_als(x, ALS["factors"], ALS["iterations"], ALS["alpha"], ALS["reg"], seed)
+    nxt = fit_next_items(inter, head, params.next_items_l2, seed, **NEXT_ITEMS)
     return {"item_ids": inter.item_ids, "item_popularity": pop, "item_first_seen": first,
             "ease_items": head, "ease_b": b, **csr_arrays("trans", trans), "window": np.asarray(params.bptt),
-            "als_items": als,
+            "als_items": als, "next_b": nxt,
             "blend": np.asarray([blend[k] for k in BLEND_KEYS], dtype=np.float64)}
 
 
 def fit_blend(inter: Interactions, params, seed: int, recency: bool, progress=lambda f: None) -> dict:
-    """Train on a split of the training users and pick blend weights on its held-out users."""
-    split = personalize_split(inter, seed + 1)
+    """Pick the blend weights that predict the training users' newest 10% best from their oldest 90%, with the
+    components trained on those older rows only (one model, every user validates)."""
+    space = dict(SPACE) if recency else {**SPACE, "cf_decay": [1.0], "rep_decay": [1.0]}
+    split = temporal_split(inter, seed + 1)
     if len(split.test_users) < 5:
         return dict(DEFAULT_BLEND)
-    model = UserPersonalizationModel(build_arrays(split.train, params, DEFAULT_BLEND, seed))
-    progress(0.3)
-    n = model.n_items
-    cap = max(20, min(params.blend_max_users, int(6e6 // n)))  # bounds the (users x items) score matrices
-    users = np.random.default_rng(seed).permutation(len(split.histories))[:cap]
-    hist = [split.histories[u] for u in users]
-    rel = bl.relevance_matrix([split.truths[u] for u in users], n)
-    space = dict(SPACE) if recency else {**SPACE, "cf_decay": [1.0], "rep_decay": [1.0]}
-    items = [np.asarray(h.items, dtype=np.int64) for h in hist]
-    f32 = np.float32
-    cf: dict[tuple, np.ndarray] = {}  # (decay, idf) -> scores, computed when the search first asks
-
-    def cf_scores(decay: float, idf: float) -> np.ndarray:
-        if (decay, idf) not in cf:
-            cf[decay, idf] = bl.normalise_rows(model.cf_batch(items, decay, idf)).astype(f32)
-        return cf[decay, idf]
-    rep = {d: bl.normalise_rows(np.stack([model.repeat(i, d) for i in items])).astype(f32)
-           for d in space["rep_decay"]}
-    tr = bl.normalise_rows(np.stack([model.sequential(i) for i in items])).astype(f32)
-    als = bl.normalise_rows(model.als_batch(items)).astype(f32)
-    pop = model.pop_score.astype(f32)
+    objective = _split_objective(split, params, seed, space)
     progress(0.45)
-
-    def objective(p: dict) -> float:
-        s = f32(p["w_cf"]) * cf_scores(p["cf_decay"], p["cf_idf"]) + f32(p["w_rep"]) * rep[p["rep_decay"]]
-        s += f32(p["w_tr"]) * tr + f32(p["w_als"]) * als
-        return bl.ndcg_at(s + np.float32(p["w_pop"]) * pop, rel, 10)
 
     mid = {"cf_decay": space["cf_decay"][len(space["cf_decay"]) // 2],
            "rep_decay": space["rep_decay"][len(space["rep_decay"]) // 2]}
     starts = [{**DEFAULT_BLEND, **mid}, {**DEFAULT_BLEND, **mid, "w_rep": 1.0, "w_tr": 0.3},
-              {**DEFAULT_BLEND, **mid, "w_als": 1.0}]
+              {**DEFAULT_BLEND, **mid, "w_als": 1.0}, {**DEFAULT_BLEND, **mid, "w_seq": 1.0, "w_rep": 1.0}]
     best, value = max((bl.coordinate_ascent(objective, space, s) for s in starts), key=lambda r: r[1])
     return less_popularity(best, value, objective)
+
+
+def _split_objective(split, params, seed: int, space: dict, top: int = 50):
+    """NDCG@10 of a blend on one validation split (a model trained on the split's training rows). Scores are
+    kept for each user's candidates only: the union of every component's `top` items."""
+    model = UserPersonalizationModel(build_arrays(split.train, params, DEFAULT_BLEND, seed))
+    cap = max(20, min(params.blend_max_users, int(6e6 // model.n_items)))  # bounds the scoring time
+    users = np.random.default_rng(seed).permutation(len(split.histories))[:cap]
+    keys = ([("cf", d, i) for d in space["cf_decay"] for i in space["cf_idf"]]
+            + [("rep", d) for d in space["rep_decay"]] + ["tr", "als", "seq", "pop"])
+    chunk = max(1, int(4e6 // (model.n_items * len(keys))))  # bounds the (users x items) score matrices
+    parts = [_candidate_scores(model, split, users[lo:lo + chunk], keys, top) for lo in range(0, len(users), chunk)]
+    comp = {k: np.concatenate([p[0][k] for p in parts]) for k in keys}
+    rel_c, n_rel, penalty = (np.concatenate([p[i] for p in parts]) for i in (1, 2, 3))
+    f32 = np.float32
+
+    def objective(p: dict) -> float:
+        s = f32(p["w_cf"]) * comp["cf", p["cf_decay"], p["cf_idf"]] + f32(p["w_rep"]) * comp["rep", p["rep_decay"]]
+        s += f32(p["w_tr"]) * comp["tr"] + f32(p["w_als"]) * comp["als"] + f32(p["w_seq"]) * comp["seq"]
+        return bl.ndcg_at(s + f32(p["w_pop"]) * comp["pop"] + penalty, rel_c, 10, n_rel)
+    return objective
+
+
+def _candidate_scores(model: UserPersonalizationModel, split, users: np.ndarray, keys: list, top: int):
+    """For some validation users: every component's normalised scores on their candidates, the candidates'
+    relevance, the number of relevant items and a -inf penalty on duplicate candidates."""
+    rel = bl.relevance_matrix([split.truths[u] for u in users], model.n_items)
+    items = [np.asarray(split.histories[u].items, dtype=np.int64) for u in users]
+    norm = bl.normalise_rows
+    full = {}
+    for key in keys:
+        if key[0] == "cf":
+            full[key] = norm(model.cf_batch(items, key[1], key[2]))
+        elif key[0] == "rep":
+            full[key] = norm(np.stack([model.repeat(h, key[1]) for h in items]))
+    full.update({"tr": norm(np.stack([model.sequential(h) for h in items])), "als": norm(model.als_batch(items)),
+                 "seq": norm(model.next_batch(items)), "pop": np.broadcast_to(model.pop_score, rel.shape)})
+    cand, dup = bl.candidates([full[k] for k in keys], top)
+    comp = {k: np.take_along_axis(np.asarray(full[k], dtype=np.float32), cand, axis=1) for k in keys}
+    penalty = np.where(dup, np.float32(-np.inf), np.float32(0.0))
+    return comp, np.take_along_axis(rel, cand, axis=1), rel.sum(axis=1), penalty
 
 
 def less_popularity(best: dict, value: float, objective) -> dict:
@@ -171,8 +200,9 @@ def less_popularity(best: dict, value: float, objective) -> dict:
 class UserPersonalization:
     name: ClassVar[str] = "aws-user-personalization"
     recipe_type: ClassVar[str] = "USER_PERSONALIZATION"
-    description: ClassVar[str] = ("Personalized recommendations from each user's history: collaborative (EASE), "
-                                  "sequential and repeat signals blended by weights learned on validation users.")
+    description: ClassVar[str] = ("Personalized recommendations from each user's history: collaborative (EASE, "
+                                  "ALS), learned next-items, transition and repeat signals blended by weights "
+                                  "learned on held-out rows of the training users.")
 
     class HyperParameters(Params):
         hidden_dimension: int = hp(149, "Model capacity: the number of catalogue items the collaborative "
@@ -186,6 +216,7 @@ class UserPersonalization:
                                  "bytes).", ge=100, le=20000)
         ease_l2: float = hp(200.0, "EASE L2 regularisation.", ge=1.0, le=10000.0)
         transition_neighbors: int = hp(100, "Next items kept per item in the transition model.", ge=10, le=1000)
+        next_items_l2: float = hp(30.0, "L2 regularisation of the learned next-items model.", ge=0.1, le=10000.0)
         blend_max_users: int = hp(2000, "Validation users used to learn the blend weights.", ge=20, le=100000)
 
     class FeatureParameters(Params):
@@ -254,6 +285,7 @@ class UserPersonalizationV2(UserPersonalization):
         ease_max_items: int = hp(4000, "Most popular items the EASE component models.", ge=100, le=20000)
         ease_l2: float = hp(200.0, "EASE L2 regularisation.", ge=1.0, le=10000.0)
         transition_neighbors: int = hp(100, "Next items kept per item in the transition model.", ge=10, le=1000)
+        next_items_l2: float = hp(30.0, "L2 regularisation of the learned next-items model.", ge=0.1, le=10000.0)
         blend_max_users: int = hp(2000, "Validation users used to learn the blend weights.", ge=20, le=100000)
 
     def train(self, data, params, features, options):

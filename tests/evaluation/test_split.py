@@ -65,3 +65,17 @@ def test_split_partitions_rows(lengths, seed):
     held = sum(len(h) + len(t) for h, t in zip(split.histories, split.truths))
     assert len(split.train) + held == len(inter)
     assert all(len(t) >= 1 and len(h) >= 1 for h, t in zip(split.histories, split.truths))
+
+
+
+def test_temporal_split_holds_out_every_users_newest_rows_and_trains_on_the_rest():
+    from tastemaker.evaluation.split import temporal_split
+    inter = make([1, 5, 20])
+    split = temporal_split(inter)
+    assert split.test_users.tolist() == [1, 2]  # the one-row user only trains
+    assert [len(h) for h in split.histories] == [4, 18] and [len(t) for t in split.truths] == [1, 2]
+    assert len(split.train) == 1 + 4 + 18
+    offsets = inter.user_offsets()
+    for u, h, t in zip(split.test_users, split.histories, split.truths):
+        rows = inter.item[offsets[u]:offsets[u + 1]]
+        assert rows[:len(h)].tolist() == h.items.tolist() and rows[len(h):].tolist() == t.tolist()
