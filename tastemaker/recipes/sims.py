@@ -11,6 +11,8 @@ from ._common import (ArrayModel, Params, csr_arrays, csr_from, history_length_f
                       parse_params, popularity_fallback, recency_weights, top_k_rows, top_n, user_item_matrix)
 from .base import TrainingOptions
 
+NEIGHBOR_DECAY = 0.8  # default recency decay of the newest items' neighbour lists in history-based scores
+
 
 def cooccurrence_neighbors(x: sp.csr_matrix, discount: float, min_count: int, k: int,
                            column_weight: np.ndarray | None = None, progress=None, chunk: int = 2048
@@ -53,27 +55,29 @@ def normalise(v: np.ndarray) -> np.ndarray:
 
 
 def learn_repeat(inter: Interactions, neighbors_of, seed: int) -> np.ndarray:
-    """[weight, decay] of the history items' own score, chosen by NDCG@10 on a split of the training users."""
-    from ..evaluation.split import personalize_split
+    """[weight, decay] of the history items' own score and the recency decay of their neighbour lists, chosen by
+    NDCG@10 of every training user's newest 10% of rows (the neighbours fitted on the other rows)."""
+    from ..evaluation.split import temporal_split
     from . import blend as bl
 
-    split = personalize_split(inter, seed + 1)
+    split = temporal_split(inter, seed + 1)
     if len(split.test_users) < 5:
-        return np.asarray([0.0, 0.5])
+        return np.asarray([0.0, 0.5, NEIGHBOR_DECAY])
     pop, first = item_stats(split.train)
     model = NeighborModel({"item_ids": inter.item_ids, "item_popularity": pop, "item_first_seen": first,
                            **csr_arrays("nbr", neighbors_of(split.train))})
     users = np.random.default_rng(seed).permutation(len(split.histories))[:max(20, int(2e7 // inter.n_items))]
     items = [np.asarray(split.histories[u].items, dtype=np.int64) for u in users]
     rel = bl.relevance_matrix([split.truths[u] for u in users], inter.n_items)
-    base = np.stack([normalise(model.neighbor_scores(i)) + model._fallback for i in items])
+    base = {d: np.stack([normalise(model.neighbor_scores(i, d)) + model._fallback for i in items])
+            for d in (0.5, 0.8, 0.95)}
     reps = {d: bl.normalise_rows(np.stack([np.bincount(i, weights=recency_weights(len(i), d),
                                                        minlength=inter.n_items) for i in items]))
             for d in (0.9, 0.5, 0.2)}
-    space = {"w": [-10.0, -1.0, 0.0, 0.1, 0.3, 1.0, 3.0, 10.0], "d": [0.9, 0.5, 0.2]}
-    best, _ = bl.coordinate_ascent(lambda p: bl.ndcg_at(base + p["w"] * reps[p["d"]], rel, 10), space,
-                                   {"w": 0.0, "d": 0.5})
-    return np.asarray([best["w"], best["d"]])
+    space = {"w": [-10.0, -1.0, 0.0, 0.1, 0.3, 1.0, 3.0, 10.0], "d": [0.9, 0.5, 0.2], "nd": list(base)}
+    best, _ = bl.coordinate_ascent(lambda p: bl.ndcg_at(base[p["nd"]] + p["w"] * reps[p["d"]], rel, 10), space,
+                                   {"w": 0.0, "d": 0.5, "nd": NEIGHBOR_DECAY})
+    return np.asarray([best["w"], best["d"], best["nd"]])
 
 
 class NeighborModel(ArrayModel):
@@ -87,16 +91,18 @@ class NeighborModel(ArrayModel):
         self.neighbors = csr_from("nbr", self._arrays)
         self._fallback = popularity_fallback(self.item_popularity)
 
-    def setup_repeat(self) -> tuple[float, float]:
+    def setup_repeat(self) -> tuple[float, float, float]:
+        """(own-items weight, own-items recency decay, neighbour-list recency decay) learned in training."""
         r = self._arrays.get("repeat")
-        return (float(r[0]), float(r[1])) if r is not None else (0.0, 0.5)
+        r = [] if r is None else [float(v) for v in r]
+        return tuple(r + [0.0, 0.5, NEIGHBOR_DECAY][len(r):])
 
-    def neighbor_scores(self, items: np.ndarray) -> np.ndarray:
+    def neighbor_scores(self, items: np.ndarray, decay: float = NEIGHBOR_DECAY) -> np.ndarray:
         recent = np.asarray(items[-self.history_window:], dtype=np.int64)
         if not len(recent):
             return np.zeros(self.n_items)
         rows = self.neighbors[recent]
-        w = recency_weights(len(recent), 0.8)
+        w = recency_weights(len(recent), decay)
         return np.bincount(rows.indices, weights=rows.data * np.repeat(w, np.diff(rows.indptr)),
                            minlength=self.n_items)
 
@@ -107,8 +113,8 @@ class NeighborModel(ArrayModel):
         out = self._fallback.copy()
         if not len(items):
             return out
-        weight, decay = self.setup_repeat()
-        out += normalise(self.neighbor_scores(items))
+        weight, decay, neighbor_decay = self.setup_repeat()
+        out += normalise(self.neighbor_scores(items, neighbor_decay))
         if weight:
             out += weight * normalise(np.bincount(items, weights=recency_weights(len(items), decay),
                                                   minlength=self.n_items))

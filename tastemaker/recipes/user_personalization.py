@@ -1,6 +1,6 @@
 """aws-user-personalization (+ -v2, personalized-ranking): EASE (optionally idf-weighted history) + implicit ALS
 (folded in from the history) + a learned next-items model + transitions + repeats + popularity, blended by weights
-learned on a validation split of the training users; users are always served from their history."""
+learned on the training users' held-out newest rows; users are always served from their history."""
 from __future__ import annotations
 
 from typing import ClassVar
@@ -104,7 +104,8 @@ class UserPersonalizationModel(ArrayModel):
         if not len(items):
             return np.zeros((5, self.n_items))
         raw = np.stack([self.cf(items, cf_decay, cf_idf), self.repeat(items, rep_decay), self.sequential(items),
-                        self.als_batch([items])[0].astype(np.float64), self.next_batch([items])[0].astype(np.float64)])
+                        self.als_batch([items])[0].astype(np.float64),
+                        self.next_batch([items])[0].astype(np.float64)])
         return bl.normalise_rows(raw)
 
     def scores(self, history: History) -> np.ndarray:
