@@ -76,6 +76,6 @@ def temporal_split(interactions: Interactions, seed: int = 0) -> EvalSplit:
     histories = [_history(interactions, np.arange(offsets[u], cut)) for u, cut in zip(users, cuts)]
     truths = [interactions.item[cut:offsets[u + 1]].astype(np.int64) for u, cut in zip(users, cuts)]
     info = {"seed": int(seed), "train_users": int(np.count_nonzero(lengths)), "test_users": int(len(users)),
-            "train_interactions": int(len(train)), "test_input_interactions": int(len(train)),
+            "train_interactions": int(len(train)), "test_input_interactions": int(sum(len(h) for h in histories)),
             "test_truth_interactions": int(is_truth.sum())}
     return EvalSplit(train, users.astype(np.int64), histories, truths, int(seed), info)

@@ -66,13 +66,14 @@ def learn_repeat(inter: Interactions, neighbors_of, seed: int) -> np.ndarray:
     pop, first = item_stats(split.train)
     model = NeighborModel({"item_ids": inter.item_ids, "item_popularity": pop, "item_first_seen": first,
                            **csr_arrays("nbr", neighbors_of(split.train))})
-    users = np.random.default_rng(seed).permutation(len(split.histories))[:max(20, int(2e7 // inter.n_items))]
+    cap = max(20, int(6e6 // max(inter.n_items, 1)))  # bounds the (users x items) score matrices
+    users = np.random.default_rng(seed).permutation(len(split.histories))[:cap]
     items = [np.asarray(split.histories[u].items, dtype=np.int64) for u in users]
     rel = bl.relevance_matrix([split.truths[u] for u in users], inter.n_items)
-    base = {d: np.stack([normalise(model.neighbor_scores(i, d)) + model._fallback for i in items])
+    base = {d: np.stack([normalise(model.neighbor_scores(i, d)) + model._fallback for i in items]).astype(np.float32)
             for d in (0.5, 0.8, 0.95)}
     reps = {d: bl.normalise_rows(np.stack([np.bincount(i, weights=recency_weights(len(i), d),
-                                                       minlength=inter.n_items) for i in items]))
+                                                       minlength=inter.n_items) for i in items])).astype(np.float32)
             for d in (0.9, 0.5, 0.2)}
     space = {"w": [-10.0, -1.0, 0.0, 0.1, 0.3, 1.0, 3.0, 10.0], "d": [0.9, 0.5, 0.2], "nd": list(base)}
     best, _ = bl.coordinate_ascent(lambda p: bl.ndcg_at(base[p["nd"]] + p["w"] * reps[p["d"]], rel, 10), space,
@@ -90,6 +91,7 @@ class NeighborModel(ArrayModel):
     def setup(self) -> None:
         self.neighbors = csr_from("nbr", self._arrays)
         self._fallback = popularity_fallback(self.item_popularity)
+        self.own_weight, self.own_decay, self.neighbor_decay = self.setup_repeat()
 
     def setup_repeat(self) -> tuple[float, float, float]:
         """(own-items weight, own-items recency decay, neighbour-list recency decay) learned in training."""
@@ -113,11 +115,10 @@ class NeighborModel(ArrayModel):
         out = self._fallback.copy()
         if not len(items):
             return out
-        weight, decay, neighbor_decay = self.setup_repeat()
-        out += normalise(self.neighbor_scores(items, neighbor_decay))
-        if weight:
-            out += weight * normalise(np.bincount(items, weights=recency_weights(len(items), decay),
-                                                  minlength=self.n_items))
+        out += normalise(self.neighbor_scores(items, self.neighbor_decay))
+        if self.own_weight:
+            out += self.own_weight * normalise(np.bincount(items, weights=recency_weights(len(items), self.own_decay),
+                                                           minlength=self.n_items))
         return out
 
     def similar(self, item: int, n: int) -> tuple[np.ndarray, np.ndarray]:
