@@ -8,6 +8,7 @@ from ..domain.status import ACTIVE, IN_FLIGHT
 from ..errors import InvalidInputException, ResourceInUseException
 from ..training import artifacts, catalog
 from ..training.config import check_config, check_schedule
+from ..training.events import check_events_config
 from ._common import check_name, create_and_activate, new_record, require_active
 
 KIND = "solution"
@@ -30,7 +31,7 @@ def create_solution(ctx: Context, *, name: str, dataset_group_arn: str, recipe_a
     if perform_incremental_update:
         raise InvalidInputException(f"performIncrementalUpdate is only for aws-semantic-similarity, "
                                     f"not {catalog.recipe_name(recipe_arn)}.")
-    check_config(recipe, solution_config, bool(perform_hpo))
+    check_config(recipe, solution_config, bool(perform_hpo), event_type)
     record = new_record(
         ctx, "solution_arn", ctx.arn(f"solution/{name}"), name, dataset_group_arn=dataset_group_arn,
         recipe_arn=recipe_arn, perform_hpo=bool(perform_hpo), perform_auto_ml=False,
@@ -85,14 +86,14 @@ def delete_solution(ctx: Context, *, solution_arn: str) -> dict[str, Any]:
 def update_solution(ctx: Context, *, solution_arn: str, perform_auto_training: bool | None = None,
                     perform_incremental_update: bool | None = None,
                     solution_update_config: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Stores the new settings (automatic retraining itself is not scheduled by Tastemaker)."""
+    """Stores the new settings; versions created afterwards train with the new eventsConfig (automatic
+    retraining itself is not scheduled by Tastemaker)."""
     solution = ctx.store.get(KIND, solution_arn)
     require_active(solution, "Solution")
     if perform_incremental_update:
         raise InvalidInputException("performIncrementalUpdate is only for aws-semantic-similarity.")
     check_schedule((solution_update_config or {}).get("auto_training_config"))
-    if ((solution_update_config or {}).get("events_config") or {}).get("event_parameters_list"):
-        raise InvalidInputException("solutionUpdateConfig.eventsConfig is not supported yet by Tastemaker.")
+    events = (solution_update_config or {}).get("events_config")
     auto = solution["perform_auto_training"] if perform_auto_training is None else perform_auto_training
     now = ctx.now()
     update = {"solution_update_config": solution_update_config or {}, "status": ACTIVE,
@@ -101,6 +102,9 @@ def update_solution(ctx: Context, *, solution_arn: str, perform_auto_training: b
     config = dict(solution.get("solution_config") or {})
     if (solution_update_config or {}).get("auto_training_config"):
         config["auto_training_config"] = solution_update_config["auto_training_config"]
+    if events is not None:
+        config["events_config"] = events
+        check_events_config(catalog.recipe_name(solution["recipe_arn"]), config, solution.get("event_type"))
     ctx.store.update(KIND, solution_arn, {"perform_auto_training": auto, "solution_config": config,
                                           "latest_solution_update": update, "last_updated_date_time": now})
     return {"solution_arn": solution_arn}

@@ -13,6 +13,7 @@ class Interactions:
 
     `user` and `item` index into `user_ids` / `item_ids` (the vocabularies, strings).
     `event_type` indexes into `event_types`; `event_value` is NaN where the data has none.
+    `weight` is each row's reward from the solution's eventsConfig (None: every row weighs 1).
     """
 
     user_ids: np.ndarray  # object array of str, len n_users
@@ -23,6 +24,7 @@ class Interactions:
     event_type: np.ndarray  # int16 codes into event_types
     event_types: np.ndarray  # object array of str (original spelling)
     event_value: np.ndarray  # float32, NaN if missing
+    weight: np.ndarray | None = None  # float32 per row, or None
 
     @property
     def n_users(self) -> int:
@@ -43,7 +45,7 @@ class Interactions:
         """A subset of rows with the same vocabularies."""
         return Interactions(self.user_ids, self.item_ids, self.user[rows], self.item[rows],
                             self.timestamp[rows], self.event_type[rows], self.event_types,
-                            self.event_value[rows])
+                            self.event_value[rows], None if self.weight is None else self.weight[rows])
 
 
 @dataclass

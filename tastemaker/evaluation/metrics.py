@@ -6,6 +6,8 @@ import numpy as np
 KS = (5, 10, 25)
 METRIC_KEYS = ("coverage", "mean_reciprocal_rank_at_25",
                *(f"normalized_discounted_cumulative_gain_at_{k}" for k in KS), *(f"precision_at_{k}" for k in KS))
+EVENT_WEIGHTS_KEY = "normalized_discounted_cumulative_gain_with_event_weights_at_k"
+EVENT_WEIGHTS_K = 25  # the whole evaluated list, as for average_rewards_at_k
 
 
 def _hits(recommended: np.ndarray, relevant: set[int] | np.ndarray) -> np.ndarray:
@@ -31,6 +33,17 @@ def ndcg(recommended: np.ndarray, relevant, k: int) -> float:
     return dcg / ideal
 
 
+def weighted_ndcg(recommended: np.ndarray, gains: dict[int, float], k: int = EVENT_WEIGHTS_K) -> float:
+    """The event-weights NDCG@k: a relevant item earns its gain (its event type's reward, mean 1 over the types)
+    instead of 1, divided by the plain ideal DCG (as many relevant items as there are, at most k). It exceeds 1
+    when the heavier event types are hit."""
+    if not gains:
+        return 0.0
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    got = np.asarray([gains.get(int(r), 0.0) for r in np.asarray(recommended)[:k]], dtype=np.float64)
+    return float((got * discounts[:len(got)]).sum()) / float(discounts[:min(len(gains), k)].sum())
+
+
 def precision(recommended: np.ndarray, relevant, k: int) -> float:
     """Relevant items in the top k divided by k (k even when fewer were recommended)."""
     return float(_hits(np.asarray(recommended)[:k], relevant).sum()) / k
@@ -48,9 +61,14 @@ def user_metrics(recommended: np.ndarray, relevant) -> dict[str, float]:
 
 def aggregate(per_user: list[dict[str, float]], recommended_items: set[int] | int, n_items: int,
               digits: int = 4) -> dict[str, float]:
-    """Mean over users of each metric plus coverage = distinct recommended items / catalogue size."""
+    """Mean over users of each metric plus coverage = distinct recommended items / catalogue size. A metric
+    beyond the standard keys (the event-weights NDCG) is averaged over the users that have a value for it."""
     distinct = recommended_items if isinstance(recommended_items, int) else len(recommended_items)
     out = {"coverage": distinct / n_items if n_items else 0.0}
     for key in METRIC_KEYS[1:]:
         out[key] = float(np.mean([u[key] for u in per_user])) if per_user else 0.0
-    return {k: round(float(out[k]), digits) for k in METRIC_KEYS}
+    extra = sorted({k for u in per_user for k in u} - set(METRIC_KEYS))
+    for key in extra:
+        values = [u[key] for u in per_user if key in u and not np.isnan(u[key])]
+        out[key] = float(np.mean(values)) if values else 0.0
+    return {k: round(float(out[k]), digits) for k in (*METRIC_KEYS, *extra)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..data.types import History
-from .metrics import aggregate, user_metrics
+from .metrics import EVENT_WEIGHTS_KEY, aggregate, user_metrics, weighted_ndcg
 from .split import EvalSplit
 
 def ranked_list(model, recipe_type: str, history: History, n: int, exclude_seen: bool,
@@ -36,7 +36,8 @@ def evaluate(model, recipe_type: str, split: EvalSplit, n: int = 25, exclude_see
     RELATED_ITEMS: related="history" scores items related to the user's recent input history
     (model.recommend), related="item" asks model.similar(newest input item)."""
     per_user, recommended = [], set()
-    for history, truth in zip(split.histories, split.truths):
+    weights = split.truth_weights or [None] * len(split.truths)
+    for history, truth, weight in zip(split.histories, split.truths, weights):
         relevant = np.unique(truth)
         if exclude_seen:
             relevant = relevant[~np.isin(relevant, history.items)]
@@ -45,4 +46,14 @@ def evaluate(model, recipe_type: str, split: EvalSplit, n: int = 25, exclude_see
         ids = ranked_list(model, recipe_type, history, n, exclude_seen, related)
         recommended.update(int(i) for i in ids)
         per_user.append(user_metrics(ids, relevant))
+        if weight is not None:  # eventsConfig: a relevant item earns its best truth row's reward
+            per_user[-1][EVENT_WEIGHTS_KEY] = weighted_ndcg(ids, truth_gains(truth, weight, relevant))
     return aggregate(per_user, recommended, len(model.item_ids))
+
+
+def truth_gains(truth: np.ndarray, weight: np.ndarray, relevant: np.ndarray) -> dict[int, float]:
+    """{item: the highest reward among its truth rows} for the relevant items."""
+    gains: dict[int, float] = {}
+    for item, w in zip(truth.tolist(), weight.tolist()):
+        gains[item] = max(gains.get(item, 0.0), float(w))
+    return {int(i): gains[int(i)] for i in relevant}

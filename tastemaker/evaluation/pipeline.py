@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import optuna
@@ -11,6 +12,7 @@ from ..data.types import TrainingData
 from ..recipes._common import parse_params
 from ..recipes.base import TrainingOptions
 from ..recipes.registry import get_recipe
+from .metrics import EVENT_WEIGHTS_KEY
 from .offline import evaluate
 from .split import EvalSplit, personalize_split
 
@@ -65,10 +67,13 @@ def _suggest(trial: optuna.Trial, ranges: dict[str, list]) -> dict[str, str]:
 
 
 def hpo(data: TrainingData, recipe_name: str, ranges: dict[str, list] | None, max_trials: int, parallel: int,
-        seed: int, base_params: dict[str, str] | None = None, features: dict[str, str] | None = None
-        ) -> tuple[dict[str, str], list[dict[str, Any]]]:
-    """Search hyperparameters (TPE, seeded) maximising NDCG@10 on a validation split carved from the
-    training users of the evaluation split only. Returns (best params as strings, trials)."""
+        seed: int, base_params: dict[str, str] | None = None, features: dict[str, str] | None = None,
+        progress: Callable[[float], None] = lambda fraction: None,
+        check: Callable[[], None] = lambda: None) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """Search hyperparameters (TPE, seeded) maximising NDCG@10 (with eventsConfig: the event-weights NDCG) on a
+    validation split carved from the training users of the evaluation split only. `progress` gets the share of
+    trials done and `check` is called inside every trial's training: either may raise to stop the search (a
+    stopped solution version). Returns (best params as strings, trials)."""
     recipe = get_recipe(recipe_name)
     ranges = ranges if ranges and any(ranges.values()) else _default_ranges(recipe)
     outer = personalize_split(data.interactions, seed)
@@ -79,12 +84,15 @@ def hpo(data: TrainingData, recipe_name: str, ranges: dict[str, list] | None, ma
         values = {**(base_params or {}), **_suggest(trial, ranges)}
         params = parse_params(recipe.HyperParameters, values)
         model = recipe.train(train_data, params, parse_params(recipe.FeatureParameters, features),
-                             TrainingOptions(seed=seed))
-        return evaluate(model, recipe.recipe_type, inner)[HPO_METRIC]
+                             TrainingOptions(seed=seed, progress=lambda fraction: check()))
+        metrics = evaluate(model, recipe.recipe_type, inner)
+        return metrics.get(EVENT_WEIGHTS_KEY, metrics[HPO_METRIC])  # eventsConfig: the weighted NDCG
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
-    study.optimize(objective, n_trials=max(1, int(max_trials)), n_jobs=max(1, int(parallel)))
+    n_trials = max(1, int(max_trials))
+    done = lambda study, trial: progress(len(study.trials) / n_trials)  # noqa: E731
+    study.optimize(objective, n_trials=n_trials, n_jobs=max(1, int(parallel)), callbacks=[done])
     trials = [{"number": t.number, "params": {k: str(v) for k, v in t.params.items()},
                "value": float(t.value) if t.value is not None else float("nan"), "state": t.state.name}
               for t in study.trials]

@@ -20,6 +20,7 @@ class EvalSplit:
     truths: list[np.ndarray]  # item ids of the newest rows (may repeat; metrics use the distinct set)
     seed: int
     info: dict = field(default_factory=dict)
+    truth_weights: list[np.ndarray] | None = None  # per truth row, when the rows carry eventsConfig weights
 
 
 def truth_count(length: int) -> int:
@@ -50,16 +51,24 @@ def split_for_users(interactions: Interactions, test_users: np.ndarray, seed: in
     is_test = np.zeros(interactions.n_users, dtype=bool)
     is_test[test_users] = True
     train = interactions.take(np.flatnonzero(~is_test[interactions.user]))
-    histories, truths = [], []
+    histories, truths, spans = [], [], []
     for u in test_users:
         lo, hi = offsets[u], offsets[u + 1]
         cut = hi - truth_count(hi - lo)
         histories.append(_history(interactions, np.arange(lo, cut)))
         truths.append(interactions.item[cut:hi].astype(np.int64))
+        spans.append((cut, hi))
     info = {"seed": int(seed), "train_users": int(active - len(test_users)), "test_users": int(len(test_users)),
             "train_interactions": int(len(train)), "test_input_interactions": int(sum(len(h) for h in histories)),
             "test_truth_interactions": int(sum(len(t) for t in truths))}
-    return EvalSplit(train, np.asarray(test_users, dtype=np.int64), histories, truths, int(seed), info)
+    return EvalSplit(train, np.asarray(test_users, dtype=np.int64), histories, truths, int(seed), info,
+                     _truth_weights(interactions, spans))
+
+
+def _truth_weights(interactions: Interactions, spans) -> list[np.ndarray] | None:
+    if interactions.weight is None:
+        return None
+    return [interactions.weight[lo:hi].astype(np.float64) for lo, hi in spans]
 
 
 def temporal_split(interactions: Interactions, seed: int = 0) -> EvalSplit:
@@ -78,4 +87,5 @@ def temporal_split(interactions: Interactions, seed: int = 0) -> EvalSplit:
     info = {"seed": int(seed), "train_users": int(np.count_nonzero(lengths)), "test_users": int(len(users)),
             "train_interactions": int(len(train)), "test_input_interactions": int(sum(len(h) for h in histories)),
             "test_truth_interactions": int(is_truth.sum())}
-    return EvalSplit(train, users.astype(np.int64), histories, truths, int(seed), info)
+    return EvalSplit(train, users.astype(np.int64), histories, truths, int(seed), info,
+                     _truth_weights(interactions, list(zip(cuts, offsets[users + 1]))))

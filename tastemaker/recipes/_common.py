@@ -87,6 +87,23 @@ def user_item_matrix(inter: Interactions, weights: np.ndarray | None = None, bin
     return m
 
 
+def weighted_user_item_matrix(inter: Interactions) -> sp.csr_matrix:
+    """Users x items: 1 where a user interacted, or with eventsConfig weights the highest weight of the pair's
+    rows over the highest weight of all rows (so values stay in [0, 1])."""
+    if inter.weight is None or not len(inter):
+        return user_item_matrix(inter)
+    keys = inter.user.astype(np.int64) * inter.n_items + inter.item
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    best = np.maximum.reduceat(inter.weight[order].astype(np.float32), starts)
+    best /= max(float(best.max()), 1e-12)
+    pairs = keys[starts]
+    m = sp.csr_matrix((best, (pairs // inter.n_items, pairs % inter.n_items)), shape=(inter.n_users, inter.n_items))
+    m.eliminate_zeros()  # weight-0 event types add nothing
+    return m
+
+
 def history_length_filter(inter: Interactions, min_pct: float, max_pct: float,
                           truncate: bool = True) -> Interactions:
     """Featurization: drop users shorter than the min percentile of history lengths; users above the max

@@ -13,16 +13,27 @@ def relevance_matrix(truths: list[np.ndarray], n_items: int) -> np.ndarray:
     return r
 
 
+def gain_matrix(truths: list[np.ndarray], weights: list[np.ndarray] | None, n_items: int) -> np.ndarray:
+    """(users, items) float32 gains: 1 for a truth item, or with eventsConfig weights its best truth row's."""
+    if weights is None:
+        return relevance_matrix(truths, n_items).astype(np.float32)
+    g = np.zeros((len(truths), n_items), dtype=np.float32)
+    for u, (t, w) in enumerate(zip(truths, weights)):
+        np.maximum.at(g[u], np.asarray(t, dtype=np.int64), np.asarray(w, dtype=np.float32))
+    return g
+
+
 def ndcg_at(scores: np.ndarray, relevant: np.ndarray, k: int = 10, n_relevant: np.ndarray | None = None) -> float:
-    """Mean NDCG@k of score rows against boolean relevance rows (Personalize's definition). `n_relevant`: each
-    row's number of relevant items when the rows hold only some candidates (default: the rows' own count)."""
+    """Mean NDCG@k of score rows against boolean relevance rows (Personalize's definition), or gain rows (the
+    event-weights NDCG: a hit earns its gain, the ideal DCG stays the plain one). `n_relevant`: each row's number
+    of relevant items when the rows hold only some candidates or gains (default: the rows' nonzero count)."""
     k = min(k, scores.shape[1])
     top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
     order = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1, kind="stable")
     top = np.take_along_axis(top, order, axis=1)
     hits = np.take_along_axis(relevant, top, axis=1)
     disc = 1.0 / np.log2(np.arange(2, k + 2))
-    counts = relevant.sum(axis=1) if n_relevant is None else np.asarray(n_relevant)
+    counts = (relevant != 0).sum(axis=1) if n_relevant is None else np.asarray(n_relevant)
     ideal = np.cumsum(disc)[np.maximum(np.minimum(counts, k), 1) - 1]
     return float(np.mean((hits * disc).sum(axis=1) / ideal))
 

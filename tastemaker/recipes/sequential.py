@@ -14,9 +14,22 @@ NEXT_ITEMS = {"window": 10, "past_decay": 0.85, "future": 20, "future_decay": 0.
 
 def collapse_repeats(user: np.ndarray, item: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Drop rows that repeat the previous row's item for the same user (a click and a watch are one step)."""
+    keep = _step_starts(user, item)
+    return user[keep], item[keep]
+
+
+def _step_starts(user: np.ndarray, item: np.ndarray) -> np.ndarray:
     keep = np.ones(len(user), dtype=bool)
     keep[1:] = (user[1:] != user[:-1]) | (item[1:] != item[:-1])
-    return user[keep], item[keep]
+    return keep
+
+
+def step_weights(user: np.ndarray, item: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """The weight of each collapsed step (see collapse_repeats): the highest weight among its rows."""
+    keep = _step_starts(user, item)
+    out = np.zeros(int(keep.sum()), dtype=np.float32)
+    np.maximum.at(out, np.cumsum(keep) - 1, weight.astype(np.float32))
+    return out
 
 
 def transitions(inter: Interactions, window: int = 3, decay: float = 0.5, k: int = 100) -> sp.csr_matrix:
@@ -41,9 +54,9 @@ def transitions(inter: Interactions, window: int = 3, decay: float = 0.5, k: int
 
 
 def _window_rows(user: np.ndarray, item: np.ndarray, pos: np.ndarray, at: np.ndarray, steps: int, decay: float,
-                 offsets: range, n_cols: int) -> sp.csr_matrix:
-    """One row per position in `at`: sum of decay**k * e(item[at + offsets[k]]) over the same user's rows whose
-    item has a column in `pos` (-1: not modelled)."""
+                 offsets: range, n_cols: int, weight: np.ndarray | None = None) -> sp.csr_matrix:
+    """One row per position in `at`: sum of decay**k * e(item[at + offsets[k]]) (times the row's `weight`, if
+    given) over the same user's rows whose item has a column in `pos` (-1: not modelled)."""
     rows, cols, vals = [], [], []
     for k, off in enumerate(offsets[:steps]):
         j = at + off
@@ -52,7 +65,8 @@ def _window_rows(user: np.ndarray, item: np.ndarray, pos: np.ndarray, at: np.nda
         col = pos[item[j[ok]]]
         known = col >= 0
         rows.append(np.flatnonzero(ok)[known]); cols.append(col[known])
-        vals.append(np.full(int(known.sum()), decay ** k, dtype=np.float32))
+        vals.append(np.full(int(known.sum()), decay ** k, dtype=np.float32)
+                    * (1.0 if weight is None else weight[j[ok]][known]))
     return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                          shape=(len(at), n_cols))
 
@@ -61,11 +75,13 @@ def fit_next_items(inter: Interactions, items: np.ndarray, l2: float, seed: int 
                    past_decay: float = 0.8, future: int = 10, future_decay: float = 0.9,
                    max_rows: int = 2_000_000) -> np.ndarray:
     """B (k x k, float32 over `items`) minimising ||T - S B||² + l2 ||B||²: S holds each step's `window` previous
-    items (newest weighs 1, then past_decay**k), T the `future` items from that step on (future_decay**k)."""
+    items (newest weighs 1, then past_decay**k), T the `future` items from that step on (future_decay**k, times
+    the step's eventsConfig weight when the rows carry one)."""
     k = len(items)
     if not k:
         return np.zeros((0, 0), dtype=np.float32)
     user, item = collapse_repeats(inter.user, inter.item)
+    weight = None if inter.weight is None else step_weights(inter.user, inter.item, inter.weight)
     pos = np.full(inter.n_items, -1, dtype=np.int64)
     pos[items] = np.arange(k)
     at = np.arange(1, len(user))
@@ -73,7 +89,7 @@ def fit_next_items(inter: Interactions, items: np.ndarray, l2: float, seed: int 
     if len(at) > max_rows:
         at = np.sort(np.random.default_rng(seed).choice(at, max_rows, replace=False))
     s = _window_rows(user, item, pos, at, window, past_decay, range(-1, -window - 1, -1), k)
-    t = _window_rows(user, item, pos, at, future, future_decay, range(future), k)
+    t = _window_rows(user, item, pos, at, future, future_decay, range(future), k, weight)
     g = (s.T @ s).toarray().astype(np.float64)
     g[np.diag_indices_from(g)] += l2
     rhs = (s.T @ t).toarray().astype(np.float64)

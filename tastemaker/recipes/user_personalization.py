@@ -3,6 +3,7 @@
 learned on the training users' held-out newest rows; users are always served from their history."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 import numpy as np
@@ -12,7 +13,7 @@ from ..data.types import History, Interactions, TrainingData
 from ..evaluation.split import temporal_split
 from . import blend as bl
 from ._common import (ArrayModel, Params, csr_arrays, csr_from, history_length_filter, hp, item_stats,
-                      parse_params, recency_weights, user_item_matrix)
+                      parse_params, recency_weights, user_item_matrix, weighted_user_item_matrix)
 from .als import fit_als, fold_in
 from .base import TrainingOptions
 from .ease import fit_ease, head_items
@@ -115,15 +116,21 @@ class UserPersonalizationModel(ArrayModel):
                 + b["w_pop"] * self.pop_score)
 
 
-def build_arrays(inter: Interactions, params, blend: dict, seed: int = 0) -> dict[str, np.ndarray]:
-    """Fit the components on `inter` (the model's own training rows)."""
+def build_arrays(inter: Interactions, params, blend: dict, seed: int = 0,
+                 check: Callable[[], None] = lambda: None) -> dict[str, np.ndarray]:
+    """Fit the components on `inter` (the model's own training rows); `check` runs between components and may
+    raise to stop."""
     pop, first = item_stats(inter)
     x = user_item_matrix(inter)
+    y = None if inter.weight is None else weighted_user_item_matrix(inter)  # eventsConfig: weighted targets
     head = head_items(pop, params.ease_max_items)
-    b = fit_ease(x, head, params.ease_l2)
+    b = fit_ease(x, head, params.ease_l2, y)
+    check()
     trans = transitions(inter, window=3, k=params.transition_neighbors)
-    als = fit_als(x, ALS["factors"], ALS["iterations"], ALS["alpha"], ALS["reg"], seed)
+    als = fit_als(x if y is None else y, ALS["factors"], ALS["iterations"], ALS["alpha"], ALS["reg"], seed)
+    check()
     nxt = fit_next_items(inter, head, params.next_items_l2, seed, **NEXT_ITEMS)
+    check()
     return {"item_ids": inter.item_ids, "item_popularity": pop, "item_first_seen": first,
             "ease_items": head, "ease_b": b, **csr_arrays("trans", trans), "window": np.asarray(params.bptt),
             "als_items": als, "next_b": nxt,
@@ -132,13 +139,18 @@ def build_arrays(inter: Interactions, params, blend: dict, seed: int = 0) -> dic
 
 def fit_blend(inter: Interactions, params, seed: int, recency: bool, progress=lambda f: None) -> dict:
     """Pick the blend weights that predict the training users' newest 10% best from their oldest 90%, with the
-    components trained on those older rows only (one model, every user validates)."""
+    components trained on those older rows only (one model, every user validates). `progress` is called often
+    (between components, before every evaluation of the search) and may raise to stop."""
     space = dict(SPACE) if recency else {**SPACE, "cf_decay": [1.0], "rep_decay": [1.0]}
     split = temporal_split(inter, seed + 1)
     if len(split.test_users) < 5:
         return dict(DEFAULT_BLEND)
-    objective = _split_objective(split, params, seed, space)
+    scored = _split_objective(split, params, seed, space, check=lambda: progress(0.2))
     progress(0.45)
+
+    def objective(p: dict) -> float:
+        progress(0.45)
+        return scored(p)
 
     mid = {"cf_decay": space["cf_decay"][len(space["cf_decay"]) // 2],
            "rep_decay": space["rep_decay"][len(space["rep_decay"]) // 2]}
@@ -148,31 +160,37 @@ def fit_blend(inter: Interactions, params, seed: int, recency: bool, progress=la
     return less_popularity(best, value, objective)
 
 
-def _split_objective(split, params, seed: int, space: dict, top: int = 50):
+def _split_objective(split, params, seed: int, space: dict, top: int = 50, check: Callable[[], None] = lambda: None):
     """NDCG@10 of a blend on one validation split (a model trained on the split's training rows). Scores are
     kept for each user's candidates only: the union of every component's `top` items."""
-    model = UserPersonalizationModel(build_arrays(split.train, params, DEFAULT_BLEND, seed))
+    model = UserPersonalizationModel(build_arrays(split.train, params, DEFAULT_BLEND, seed, check))
     cap = max(20, min(params.blend_max_users, int(6e6 // model.n_items)))  # bounds the scoring time
     users = np.random.default_rng(seed).permutation(len(split.histories))[:cap]
     keys = ([("cf", d, i) for d in space["cf_decay"] for i in space["cf_idf"]]
             + [("rep", d) for d in space["rep_decay"]] + ["tr", "als", "seq", "pop"])
     chunk = max(1, int(4e6 // (model.n_items * len(keys))))  # bounds the (users x items) score matrices
-    parts = [_candidate_scores(model, split, users[lo:lo + chunk], keys, top) for lo in range(0, len(users), chunk)]
+    parts = []
+    for lo in range(0, len(users), chunk):
+        check()
+        parts.append(_candidate_scores(model, split, users[lo:lo + chunk], keys, top))
     comp = {k: np.concatenate([p[0][k] for p in parts]) for k in keys}
-    rel_c, n_rel, penalty = (np.concatenate([p[i] for p in parts]) for i in (1, 2, 3))
+    gain_c, n_rel, penalty = (np.concatenate([p[i] for p in parts]) for i in (1, 2, 3))
     f32 = np.float32
 
     def objective(p: dict) -> float:
         s = f32(p["w_cf"]) * comp["cf", p["cf_decay"], p["cf_idf"]] + f32(p["w_rep"]) * comp["rep", p["rep_decay"]]
         s += f32(p["w_tr"]) * comp["tr"] + f32(p["w_als"]) * comp["als"] + f32(p["w_seq"]) * comp["seq"]
-        return bl.ndcg_at(s + f32(p["w_pop"]) * comp["pop"] + penalty, rel_c, 10, n_rel)
+        return bl.ndcg_at(s + f32(p["w_pop"]) * comp["pop"] + penalty, gain_c, 10, n_rel)
     return objective
 
 
 def _candidate_scores(model: UserPersonalizationModel, split, users: np.ndarray, keys: list, top: int):
     """For some validation users: every component's normalised scores on their candidates, the candidates'
-    relevance, the number of relevant items and a -inf penalty on duplicate candidates."""
-    rel = bl.relevance_matrix([split.truths[u] for u in users], model.n_items)
+    gains (1 per truth item, or its eventsConfig reward), each user's number of truth items and a -inf penalty
+    on duplicate candidates."""
+    truths = [split.truths[u] for u in users]
+    weights = None if split.truth_weights is None else [split.truth_weights[u] for u in users]
+    rel = bl.gain_matrix(truths, weights, model.n_items)
     items = [np.asarray(split.histories[u].items, dtype=np.int64) for u in users]
     norm = bl.normalise_rows
     full = {}
@@ -186,7 +204,8 @@ def _candidate_scores(model: UserPersonalizationModel, split, users: np.ndarray,
     cand, dup = bl.candidates([full[k] for k in keys], top)
     comp = {k: np.take_along_axis(np.asarray(full[k], dtype=np.float32), cand, axis=1) for k in keys}
     penalty = np.where(dup, np.float32(-np.inf), np.float32(0.0))
-    return comp, np.take_along_axis(rel, cand, axis=1), rel.sum(axis=1), penalty
+    n_rel = np.asarray([len(np.unique(t)) for t in truths], dtype=np.int64)
+    return comp, np.take_along_axis(rel, cand, axis=1), n_rel, penalty
 
 
 def less_popularity(best: dict, value: float, objective) -> dict:
@@ -241,7 +260,7 @@ class UserPersonalization:
         inter = self._rows(data, features)
         blend = fit_blend(inter, params, options.seed, params.recency_mask, options.progress)
         options.progress(0.6)
-        arrays = build_arrays(inter, params, blend, options.seed)
+        arrays = build_arrays(inter, params, blend, options.seed, check=lambda: options.progress(0.8))
         pop, first = item_stats(data.interactions)
         arrays.update(item_popularity=pop, item_first_seen=first)
         options.progress(1.0)

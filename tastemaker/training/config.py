@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..errors import InvalidInputException
+from .events import check_events_config
 from .hpo import resource_limits, search_space
 from .params import parse_params
 
@@ -39,11 +40,13 @@ def event_value_threshold(config: dict[str, Any] | None) -> float | None:
     return value
 
 
-def check_config(recipe: type, config: dict[str, Any] | None, perform_hpo: bool) -> None:
+def check_config(recipe: type, config: dict[str, Any] | None, perform_hpo: bool,
+                 event_type: str | None = None) -> None:
     """Everything CreateSolution can check before any training starts."""
     config = config or {}
     typed_params(recipe, config)
     event_value_threshold(config)
+    check_events_config(recipe.name, config, event_type)
     if perform_hpo:
         hpo = config.get("hpo_config") or {}
         resource_limits(hpo)
@@ -75,10 +78,6 @@ def _check_unsupported(config: dict[str, Any]) -> None:
         raise InvalidInputException(
             "solutionConfig.optimizationObjective is not supported yet by Tastemaker: its recipes do not "
             "optimise for an item attribute. Leave it out or set objectiveSensitivity to OFF.")
-    if (config.get("events_config") or {}).get("event_parameters_list"):
-        raise InvalidInputException(
-            "solutionConfig.eventsConfig is not supported yet by Tastemaker: its recipes do not weight "
-            "event types. Use eventType and eventValueThreshold to choose the events to train on.")
 
 
 def training_columns(config: dict[str, Any] | None) -> dict[str, tuple[str, list[str]]]:

@@ -16,6 +16,7 @@ from ..jobs import JobFailed, task
 from ..recipes.base import TrainingOptions
 from . import artifacts, catalog
 from .config import event_value_threshold, training_columns, typed_params
+from .events import apply_events_config, event_parameters
 from .hpo import resource_limits, search_space
 from .params import format_value, parse_params, to_strings
 
@@ -42,7 +43,8 @@ def check_minimum(data: TrainingData) -> None:
     inter = data.interactions
     if len(inter) < MIN_INTERACTIONS:
         raise JobFailed(f"Create failed. Dataset has fewer than {MIN_INTERACTIONS} interactions. Found "
-                        f"{len(inter)} (after the solution's eventType and eventValueThreshold, if any).")
+                        f"{len(inter)} (after the solution's eventType, eventValueThreshold and eventsConfig, "
+                        "if any).")
     counts = np.bincount(inter.user, minlength=inter.n_users)
     users = int((counts >= 2).sum())
     if users < MIN_USERS:
@@ -59,6 +61,7 @@ def load_data(ctx: Context, version: dict[str, Any]) -> TrainingData:
                                   event_value_threshold=event_value_threshold(config))
     except ValueError as exc:
         raise JobFailed(f"Create failed. {exc} Import interactions (or record events) and train again.") from None
+    data.interactions = apply_events_config(data.interactions, event_parameters(config))
     return apply_columns(data, training_columns(config))
 
 
@@ -122,7 +125,8 @@ def tune(version: dict[str, Any], name: str, recipe: Any, settings: tuple[BaseMo
     trials, parallel = resource_limits(config)
     progress.update(0.05)
     best, trials = hpo(data, name, hpo_ranges(space), trials, parallel, seed,
-                  base_params=to_strings(params), features=to_strings(features))
+                       base_params=to_strings(params), features=to_strings(features),
+                       progress=stage(progress, 0.05, 0.5), check=progress.check_stop)
     progress.update(0.5)
     searched = {entry["name"] for entry in space}
     chosen = {k: v for k, v in dict(best).items() if k in searched}

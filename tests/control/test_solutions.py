@@ -1,6 +1,7 @@
 """Solutions and solution versions through boto3: validation, the whole lifecycle, metrics, UPDATE, HPO, delete."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from botocore.exceptions import ClientError
 
@@ -186,6 +187,53 @@ def test_update_solution(personalize, group):
     code, msg = error(personalize.update_solution, solutionArn=arn, solutionUpdateConfig={
         "autoTrainingConfig": {"schedulingExpression": "rate(90 days)"}})
     assert code == "InvalidInputException" and "rate(N days)" in msg
+
+
+def test_events_config_weights_event_types_and_adds_its_metric(personalize, group, embedded):
+    events = {"eventParametersList": [{"eventType": "buy", "weight": 0.3},
+                                      {"eventType": "click", "weight": 0.1, "eventValueThreshold": 0.2}]}
+    for recipe, extra, expected in (
+            ("aws-sims", {}, "supported by aws-user-personalization-v2 and aws-personalized-ranking-v2"),
+            ("aws-user-personalization-v2", {"eventType": "click"}, "either eventType or"),
+            ("aws-user-personalization-v2", {}, "valid max value: 1")):
+        bad = {"eventParametersList": [{"eventType": "buy", "weight": 1.5}]} if "max" in expected else events
+        code, msg = error(personalize.create_solution, name="e", datasetGroupArn=group, recipeArn=RECIPE + recipe,
+                          solutionConfig={"eventsConfig": bad}, **extra)
+        assert code == "InvalidInputException" and expected in msg, msg
+    assert personalize.list_solutions()["solutions"] == []
+
+    arn = personalize.create_solution(name="e", datasetGroupArn=group, recipeArn=RECIPE + "aws-user-personalization-v2",
+                                      solutionConfig={"eventsConfig": events})["solutionArn"]
+    assert personalize.describe_solution(solutionArn=arn)["solution"]["solutionConfig"]["eventsConfig"] == events
+    version_arn = personalize.create_solution_version(solutionArn=arn)["solutionVersionArn"]
+    version = personalize.describe_solution_version(solutionVersionArn=version_arn)["solutionVersion"]
+    assert version["status"] == "ACTIVE", version.get("failureReason")
+    metrics = personalize.get_solution_metrics(solutionVersionArn=version_arn)["metrics"]
+    key = "normalized_discounted_cumulative_gain_with_event_weights_at_k"
+    assert set(metrics) == METRICS | {key} and 0.0 < metrics[key] <= 1.0
+
+    from tastemaker.training.job import load_data
+    ctx = embedded.service.base
+    data = load_data(ctx, ctx.store.get("solution_version", version_arn)).interactions
+    names = data.event_types[data.event_type]
+    assert set(names) == {"buy", "click"}  # clicks below 0.2 are left out
+    assert np.all(data.event_value[names == "click"] >= 0.2) and len(data) < 1500
+    assert np.allclose(data.weight[names == "buy"], 1.5) and np.allclose(data.weight[names == "click"], 0.5)
+
+    code, msg = error(personalize.update_solution, solutionArn=arn, solutionUpdateConfig={
+        "eventsConfig": {"eventParametersList": [{"eventType": "buy"}, {"eventType": "BUY"}]}})
+    assert code == "InvalidInputException" and "more than once" in msg
+    assert personalize.describe_solution(solutionArn=arn)["solution"]["solutionConfig"]["eventsConfig"] == events
+    only_buys = {"eventParametersList": [{"eventType": "buy", "weight": 1.0}]}
+    personalize.update_solution(solutionArn=arn, solutionUpdateConfig={"eventsConfig": only_buys})
+    solution = personalize.describe_solution(solutionArn=arn)["solution"]
+    assert solution["solutionConfig"]["eventsConfig"] == only_buys
+    assert solution["latestSolutionUpdate"]["solutionUpdateConfig"]["eventsConfig"] == only_buys
+    later = personalize.create_solution_version(solutionArn=arn)["solutionVersionArn"]
+    data = load_data(ctx, ctx.store.get("solution_version", later)).interactions
+    assert set(data.event_types[data.event_type]) == {"buy"}
+    version = personalize.describe_solution_version(solutionVersionArn=later)["solutionVersion"]
+    assert version["status"] == "CREATE FAILED" and "Found 300" in version["failureReason"]  # 1 row in 5 is a buy
 
 
 def test_delete_solution_refused_while_a_campaign_serves_it(personalize, group):

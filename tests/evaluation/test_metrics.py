@@ -7,7 +7,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tastemaker.evaluation.metrics import METRIC_KEYS, aggregate, ndcg, precision, reciprocal_rank, user_metrics
+from tastemaker.evaluation.metrics import (EVENT_WEIGHTS_KEY, METRIC_KEYS, aggregate, ndcg, precision,
+                                           reciprocal_rank, user_metrics, weighted_ndcg)
 
 
 def test_spec_worked_example_relevant_at_ranks_2_and_5():
@@ -15,6 +16,17 @@ def test_spec_worked_example_relevant_at_ranks_2_and_5():
     value = ndcg(recommended, {1, 2}, 25)
     expected = (1 / math.log(3) + 1 / math.log(6)) / (1 / math.log(2) + 1 / math.log(3))
     assert round(value, 4) == 0.6241 == round(expected, 4)
+
+
+def test_event_weights_ndcg_gives_each_hit_its_reward():
+    # a click (reward 0.5) at rank 1 and a purchase (1.5) at rank 2, over the plain ideal of two relevant items
+    value = weighted_ndcg(np.asarray([7, 3, 9]), {3: 1.5, 7: 0.5}, 25)
+    ideal = 1 / math.log2(2) + 1 / math.log2(3)
+    assert math.isclose(value, (0.5 / math.log2(2) + 1.5 / math.log2(3)) / ideal)
+    assert weighted_ndcg(np.asarray([3, 7]), {3: 1.5, 7: 0.5}, 25) > value  # the heavier hit first earns more
+    assert weighted_ndcg(np.asarray([3, 7]), {3: 1.0, 7: 1.0}, 25) == 1.0  # equal weights: the plain NDCG
+    assert weighted_ndcg(np.asarray([3]), {3: 0.0, 5: 1.0}, 25) == 0.0 and weighted_ndcg(np.asarray([3]), {}) == 0.0
+    assert ndcg(np.asarray([7, 3, 9]), {3, 7}, 25) == 1.0  # the plain metric ignores the rewards
 
 
 def test_precision_uses_k_in_the_denominator():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tastemaker.evaluation.metrics import ndcg
+from tastemaker.evaluation.metrics import ndcg, weighted_ndcg
 from tastemaker.recipes import blend as bl
 
 
@@ -29,6 +29,24 @@ def test_ndcg_on_candidates_equals_ndcg_on_the_full_rows_when_the_top_is_kept():
     a_c = np.take_along_axis(a, cand, axis=1) + np.where(dup, -np.inf, 0.0)
     rel_c = np.take_along_axis(relevant, cand, axis=1)
     assert np.isclose(bl.ndcg_at(a_c, rel_c, 10, relevant.sum(axis=1)), full)
+
+
+def test_gain_rows_give_the_event_weights_ndcg_and_plain_gains_the_plain_one():
+    rng = np.random.default_rng(2)
+    scores = rng.random((12, 40))
+    truths = [rng.choice(40, 5) for _ in range(12)]
+    weights = [rng.choice([0.0, 0.5, 1.5], 5) for _ in range(12)]
+    gains = bl.gain_matrix(truths, weights, 40)
+    n_rel = np.asarray([len(np.unique(t)) for t in truths])
+    expected = []
+    for s, t, w in zip(scores, truths, weights):
+        best = {}
+        for i, g in zip(t.tolist(), w.tolist()):
+            best[i] = max(best.get(i, 0.0), g)
+        expected.append(weighted_ndcg(np.argsort(-s, kind="stable"), best, 10))
+    assert np.isclose(bl.ndcg_at(scores, gains, 10, n_rel), np.mean(expected))
+    plain = bl.gain_matrix(truths, None, 40)
+    assert np.isclose(bl.ndcg_at(scores, plain, 10), bl.ndcg_at(scores, plain > 0, 10))
 
 
 def test_candidates_of_a_narrow_matrix_are_all_columns():

@@ -93,7 +93,7 @@ def test_resource_limits():
 
 
 def test_check_config_rejects_what_tastemaker_cannot_do():
-    with pytest.raises(InvalidInputException, match="eventsConfig is not supported yet"):
+    with pytest.raises(InvalidInputException, match="eventsConfig is supported by aws-user-personalization-v2"):
         check_config(Sims, {"events_config": {"event_parameters_list": [{"event_type": "click", "weight": 0.5}]}},
                      False)
     with pytest.raises(InvalidInputException, match="optimizationObjective is not supported yet"):

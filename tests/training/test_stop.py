@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 
 import tastemaker
 from tastemaker.recipes.popularity import PopularityCount
+from tastemaker.recipes.sims import Sims
 from tests.training.helpers import small_group
 
 RELEASE = threading.Event()
@@ -27,11 +28,25 @@ class WaitingPopularity(PopularityCount):
         return super().train(data, params, features, options)
 
 
+class SlowSims(Sims):
+    """aws-sims whose every training takes 0.2 s more without reporting progress (stops are noticed between HPO
+    trials); counts its trainings."""
+
+    name: ClassVar[str] = "test-slow-sims"
+    trainings: ClassVar[list[float]] = []
+
+    def train(self, data, params, features, options):
+        SlowSims.trainings.append(time.monotonic())
+        time.sleep(0.2)
+        return super().train(data, params, features, options)
+
+
 @pytest.fixture
 def threaded(tmp_path, monkeypatch):
     from tastemaker.recipes import registry
 
     monkeypatch.setitem(registry.RECIPES, WaitingPopularity.name, WaitingPopularity)
+    monkeypatch.setitem(registry.RECIPES, SlowSims.name, SlowSims)
     RELEASE.clear()
     with tastemaker.embedded(tmp_path / "data", executor="thread", workers=1) as emb:
         yield emb
@@ -109,3 +124,40 @@ def test_at_most_twenty_versions_in_flight(threaded, tmp_path):
     assert wait_for(personalize, versions[0], {"CREATE STOPPED"}) == "CREATE STOPPED"
     assert personalize.create_solution_version(solutionArn=arn)["solutionVersionArn"]
 
+
+
+def test_a_stop_during_hpo_ends_the_search_after_the_running_trial(threaded, tmp_path):
+    personalize = threaded.personalize
+    group = small_group(personalize, tmp_path)
+    arn = personalize.create_solution(
+        name="hpo", datasetGroupArn=group, recipeArn="arn:aws:personalize:::recipe/test-slow-sims", performHPO=True,
+        solutionConfig={"hpoConfig": {"hpoResourceConfig": {"maxNumberOfTrainingJobs": "40",
+                                                            "maxParallelTrainingJobs": "1"}}})["solutionArn"]
+    wait_solution(personalize, arn)
+    SlowSims.trainings.clear()
+    version = personalize.create_solution_version(solutionArn=arn)["solutionVersionArn"]
+    deadline = time.monotonic() + 20
+    while len(SlowSims.trainings) < 2:  # the search is under way (40 trials would take 8 s or more)
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    personalize.stop_solution_version_creation(solutionVersionArn=version)
+    assert wait_for(personalize, version, {"CREATE STOPPED"}, timeout=5) == "CREATE STOPPED"
+    assert len(SlowSims.trainings) < 10
+
+
+def test_user_personalization_notices_a_stop_inside_its_blend_search():
+    from tastemaker.jobs.runner import StopRequested
+    from tastemaker.recipes.base import TrainingOptions
+    from tastemaker.recipes.user_personalization import UserPersonalizationV2
+    from tests.training.test_events import two_pools
+
+    calls: list[float] = []
+
+    def progress(fraction: float) -> None:
+        calls.append(fraction)
+        if calls.count(0.45) > 20:  # well inside the coordinate ascent
+            raise StopRequested()
+
+    with pytest.raises(StopRequested):
+        UserPersonalizationV2().train(two_pools(), {}, {}, TrainingOptions(progress=progress))
+    assert calls.count(0.2) >= 3 and 0.6 not in calls  # checked while fitting, stopped before the final model
