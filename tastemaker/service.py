@@ -28,6 +28,7 @@ class Service:
             region=settings.region, account_id=settings.account_id,
         )
         self._started = False
+        self._auto_trainer: Any = None
 
     def start(self) -> None:
         """Resume work left by a previous process, then accept new work."""
@@ -36,6 +37,11 @@ class Service:
         self._started = True
         for job_id in recover(self.base):
             self.executor.submit(job_id)
+        if self.settings.auto_training_check_seconds > 0 and self.settings.executor != "inline":
+            from .control.auto_training import AutoTrainer
+
+            self._auto_trainer = AutoTrainer(self.base, self.settings.auto_training_check_seconds)
+            self._auto_trainer.start()
 
     def context(self, region: str | None = None) -> Context:
         return self.base.in_region(region)
@@ -52,5 +58,7 @@ class Service:
         return job_id
 
     def close(self) -> None:
+        if self._auto_trainer is not None:
+            self._auto_trainer.stop()
         self.executor.shutdown()
         self.store.close()

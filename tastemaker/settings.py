@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     """Address `tastemaker serve` listens on."""
     port: int = 8080
     """Port `tastemaker serve` listens on."""
+    auto_training_check_seconds: float = 60.0
+    """How often the service looks for solutions whose automatic training is due (0, or the inline executor:
+    never; performAutoTraining solutions then only get the versions you create)."""
     account_id: str = "000000000000"
     """The 12-digit account id used in ARNs."""
     region: str = "us-east-1"

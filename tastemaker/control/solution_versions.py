@@ -25,22 +25,28 @@ def create_solution_version(ctx: Context, *, solution_arn: str, name: str | None
         raise InvalidInputException("trainingMode AUTOTRAIN is set by automatic training only; use FULL or UPDATE.")
     if mode == "UPDATE":
         _check_update(ctx, solution)
+    return {"solution_version_arn": new_version(ctx, solution, mode, "MANUAL", name, tags)}
+
+
+def new_version(ctx: Context, solution: dict[str, Any], mode: str, training_type: str, name: str | None = None,
+                tags: list[dict] | None = None) -> str:
+    """Store a CREATE PENDING version of `solution` and queue its training; returns its ARN."""
     in_flight = [v for s in (CREATE_PENDING, CREATE_IN_PROGRESS) for v in ctx.store.list(KIND, status=s)
                  if v["arn"].split(":")[3] == ctx.region]
     if len(in_flight) >= MAX_IN_FLIGHT:
         raise LimitExceededException(
             f"More than {MAX_IN_FLIGHT} solution versions with PENDING or IN_PROGRESS status.")
     suffix = hex_id()
-    arn = f"{solution_arn}/{suffix}"
+    arn = f"{solution['arn']}/{suffix}"
     record = new_record(
-        ctx, "solution_version_arn", arn, name or f"{solution['name']}/{suffix}", solution_arn=solution_arn,
+        ctx, "solution_version_arn", arn, name or f"{solution['name']}/{suffix}", solution_arn=solution["arn"],
         dataset_group_arn=solution["dataset_group_arn"], recipe_arn=solution["recipe_arn"],
         perform_hpo=solution["perform_hpo"], perform_auto_ml=False, perform_incremental_update=False,
         event_type=solution.get("event_type"), solution_config=solution.get("solution_config") or {},
-        training_mode=mode, training_type="MANUAL",
+        training_mode=mode, training_type=training_type,
     )
     create_with_job(ctx, KIND, record, tags, "train")
-    return {"solution_version_arn": arn}
+    return arn
 
 
 def _check_update(ctx: Context, solution: dict[str, Any]) -> None:

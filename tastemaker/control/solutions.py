@@ -86,8 +86,8 @@ def delete_solution(ctx: Context, *, solution_arn: str) -> dict[str, Any]:
 def update_solution(ctx: Context, *, solution_arn: str, perform_auto_training: bool | None = None,
                     perform_incremental_update: bool | None = None,
                     solution_update_config: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Stores the new settings; versions created afterwards train with the new eventsConfig (automatic
-    retraining itself is not scheduled by Tastemaker)."""
+    """Stores the new settings: versions created afterwards train with the new eventsConfig, and the automatic
+    training (control/auto_training.py) follows the new schedule."""
     solution = ctx.store.get(KIND, solution_arn)
     require_active(solution, "Solution")
     if perform_incremental_update:

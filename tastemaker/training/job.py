@@ -162,7 +162,8 @@ def update_model(ctx: Context, version: dict[str, Any], name: str, recipe: Any, 
 
 def latest_full(ctx: Context, solution_arn: str, exclude: str | None = None) -> dict[str, Any] | None:
     found = [v for v in ctx.store.list("solution_version", solution_arn=solution_arn)
-             if v["status"] == ACTIVE and v.get("training_mode", "FULL") == "FULL" and v["arn"] != exclude]
+             if v["status"] == ACTIVE and v.get("training_mode", "FULL") in ("FULL", "AUTOTRAIN")
+             and v["arn"] != exclude]
     return found[-1] if found else None
 
 
