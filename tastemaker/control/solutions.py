@@ -9,6 +9,7 @@ from ..errors import InvalidInputException, ResourceInUseException
 from ..training import artifacts, catalog
 from ..training.config import check_config, check_schedule
 from ..training.events import check_events_config
+from ..training.objective import check_objective
 from ._common import check_name, create_and_activate, new_record, require_active
 
 KIND = "solution"
@@ -32,6 +33,7 @@ def create_solution(ctx: Context, *, name: str, dataset_group_arn: str, recipe_a
         raise InvalidInputException(f"performIncrementalUpdate is only for aws-semantic-similarity, "
                                     f"not {catalog.recipe_name(recipe_arn)}.")
     check_config(recipe, solution_config, bool(perform_hpo), event_type)
+    check_objective(recipe.name, solution_config, _item_fields(ctx, dataset_group_arn))
     record = new_record(
         ctx, "solution_arn", ctx.arn(f"solution/{name}"), name, dataset_group_arn=dataset_group_arn,
         recipe_arn=recipe_arn, perform_hpo=bool(perform_hpo), perform_auto_ml=False,
@@ -40,6 +42,13 @@ def create_solution(ctx: Context, *, name: str, dataset_group_arn: str, recipe_a
     )
     create_and_activate(ctx, KIND, record, tags)
     return {"solution_arn": record["arn"]}
+
+
+def _item_fields(ctx: Context, dataset_group_arn: str) -> list[dict] | None:
+    from ..data.loader import dataset_arns, schema_fields
+
+    arn = dataset_arns(ctx, dataset_group_arn).get("ITEMS")
+    return schema_fields(ctx, arn) if arn else None
 
 
 def version_summary(version: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -64,6 +64,16 @@ class History:
         return len(self.items)
 
 
+@dataclass(frozen=True)
+class ItemObjective:
+    """A solution's optimizationObjective: the raw value of its Items column per item, and the share of the score
+    it gets (from objectiveSensitivity)."""
+
+    attribute: str
+    values: np.ndarray  # float64 per item of the interactions' vocabulary, 0 where the item has no value
+    share: float
+
+
 @dataclass
 class TrainingData:
     """Everything a recipe may train on. Metadata tables are keyed by ITEM_ID / USER_ID strings."""
@@ -74,3 +84,4 @@ class TrainingData:
     item_fields: dict[str, dict] = field(default_factory=dict)  # Avro field dicts by column name
     user_fields: dict[str, dict] = field(default_factory=dict)
     now: float | None = None  # "current time" for recency features: the newest timestamp seen
+    objective: ItemObjective | None = None  # optimizationObjective, for the recipes that support it

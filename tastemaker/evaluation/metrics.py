@@ -8,6 +8,7 @@ METRIC_KEYS = ("coverage", "mean_reciprocal_rank_at_25",
                *(f"normalized_discounted_cumulative_gain_at_{k}" for k in KS), *(f"precision_at_{k}" for k in KS))
 EVENT_WEIGHTS_KEY = "normalized_discounted_cumulative_gain_with_event_weights_at_k"
 EVENT_WEIGHTS_K = 25  # the whole evaluated list, as for average_rewards_at_k
+REWARDS_KEY = "average_rewards_at_k"
 
 
 def _hits(recommended: np.ndarray, relevant: set[int] | np.ndarray) -> np.ndarray:
@@ -42,6 +43,17 @@ def weighted_ndcg(recommended: np.ndarray, gains: dict[int, float], k: int = EVE
     discounts = 1.0 / np.log2(np.arange(2, k + 2))
     got = np.asarray([gains.get(int(r), 0.0) for r in np.asarray(recommended)[:k]], dtype=np.float64)
     return float((got * discounts[:len(got)]).sum()) / float(discounts[:min(len(gains), k)].sum())
+
+
+def average_rewards(recommended: np.ndarray, relevant, rewards: np.ndarray, k: int = 25) -> float:
+    """optimizationObjective: the reward (item value) of the relevant items in the top k over the reward of all
+    relevant items; NaN when the relevant items have no reward."""
+    relevant = np.asarray(sorted(set(int(r) for r in relevant)), dtype=np.int64)
+    total = float(np.clip(rewards[relevant], 0, None).sum()) if len(relevant) else 0.0
+    if total <= 0:
+        return float("nan")
+    hit = relevant[np.isin(relevant, np.asarray(recommended)[:k])]
+    return float(np.clip(rewards[hit], 0, None).sum()) / total
 
 
 def precision(recommended: np.ndarray, relevant, k: int) -> float:

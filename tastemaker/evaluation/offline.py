@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..data.types import History
-from .metrics import EVENT_WEIGHTS_KEY, aggregate, user_metrics, weighted_ndcg
+from .metrics import REWARDS_KEY, EVENT_WEIGHTS_KEY, aggregate, average_rewards, user_metrics, weighted_ndcg
 from .split import EvalSplit
 
 def ranked_list(model, recipe_type: str, history: History, n: int, exclude_seen: bool,
@@ -31,10 +31,11 @@ def ranked_list(model, recipe_type: str, history: History, n: int, exclude_seen:
 
 
 def evaluate(model, recipe_type: str, split: EvalSplit, n: int = 25, exclude_seen: bool = False,
-             related: str = "history") -> dict[str, float]:
+             related: str = "history", rewards: np.ndarray | None = None) -> dict[str, float]:
     """Personalize's metrics over the split's held-out users (values rounded to 4 decimals).
     RELATED_ITEMS: related="history" scores items related to the user's recent input history
-    (model.recommend), related="item" asks model.similar(newest input item)."""
+    (model.recommend), related="item" asks model.similar(newest input item). `rewards` (optimizationObjective:
+    each item's value) adds average_rewards_at_k."""
     per_user, recommended = [], set()
     weights = split.truth_weights or [None] * len(split.truths)
     for history, truth, weight in zip(split.histories, split.truths, weights):
@@ -48,6 +49,8 @@ def evaluate(model, recipe_type: str, split: EvalSplit, n: int = 25, exclude_see
         per_user.append(user_metrics(ids, relevant))
         if weight is not None:  # eventsConfig: a relevant item earns its best truth row's reward
             per_user[-1][EVENT_WEIGHTS_KEY] = weighted_ndcg(ids, truth_gains(truth, weight, relevant))
+        if rewards is not None:
+            per_user[-1][REWARDS_KEY] = average_rewards(ids, relevant, rewards)
     return aggregate(per_user, recommended, len(model.item_ids))
 
 

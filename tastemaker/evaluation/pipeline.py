@@ -33,7 +33,8 @@ def train_and_evaluate(data: TrainingData, recipe_name: str, params: dict[str, s
     options = options or TrainingOptions(seed=seed)
     split = personalize_split(data.interactions, seed)
     model = recipe.train(_train_on(data, split), params, features, options)
-    return evaluate(model, recipe.recipe_type, split), dict(split.info, recipe=recipe_name)
+    rewards = data.objective.values if data.objective is not None else None
+    return evaluate(model, recipe.recipe_type, split, rewards=rewards), dict(split.info, recipe=recipe_name)
 
 
 def _default_ranges(recipe) -> dict[str, list]:

@@ -209,3 +209,12 @@ def popularity_fallback(pop: np.ndarray) -> np.ndarray:
     """A tiny tie-breaking score by popularity, below any real signal (values in [0, 1e-3])."""
     pop = np.asarray(pop, dtype=np.float64)
     return 1e-3 * np.log1p(pop) / max(np.log1p(pop.max(initial=0.0)), 1e-12)
+
+
+def rank_scores(values: np.ndarray) -> np.ndarray:
+    """Values -> [0, 1] by rank (ties share their mean rank): the scale and skew of, say, a price do not matter."""
+    values = np.asarray(values, dtype=np.float64)
+    if len(values) < 2 or np.ptp(values) == 0:
+        return np.zeros(len(values))
+    unique, start, count = np.unique(np.sort(values), return_index=True, return_counts=True)
+    return (start + (count - 1) / 2.0)[np.searchsorted(unique, values)] / (len(values) - 1)

@@ -13,7 +13,7 @@ from ..data.types import History, Interactions, TrainingData
 from ..evaluation.split import temporal_split
 from . import blend as bl
 from ._common import (ArrayModel, Params, csr_arrays, csr_from, history_length_filter, hp, item_stats,
-                      parse_params, recency_weights, user_item_matrix, weighted_user_item_matrix)
+                      parse_params, rank_scores, recency_weights, user_item_matrix, weighted_user_item_matrix)
 from .als import fit_als, fold_in
 from .base import TrainingOptions
 from .ease import fit_ease, head_items
@@ -51,6 +51,8 @@ class UserPersonalizationModel(ArrayModel):
         self.pop_score = pop / max(pop.max(initial=0.0), 1e-12)
         count = np.maximum(self.item_popularity.astype(np.float64), 1.0)
         self.idf = np.log1p(count.max(initial=1.0) / count)  # history weights that favour rarer items
+        self.objective = a.get("objective", np.zeros(self.n_items, dtype=np.float32)).astype(np.float64)
+        self.objective_share = float(a.get("objective_share", 0.0))
 
     def cf_batch(self, histories: list[np.ndarray], decay: float, idf: float = 0.0) -> np.ndarray:
         """(len(histories), n) EASE scores of recency- (and idf ** `idf`-) weighted histories."""
@@ -112,8 +114,12 @@ class UserPersonalizationModel(ArrayModel):
     def scores(self, history: History) -> np.ndarray:
         b = self.blend
         f = self.features(history, b["cf_decay"], b["rep_decay"], b["cf_idf"])
-        return (b["w_cf"] * f[0] + b["w_rep"] * f[1] + b["w_tr"] * f[2] + b["w_als"] * f[3] + b["w_seq"] * f[4]
-                + b["w_pop"] * self.pop_score)
+        s = (b["w_cf"] * f[0] + b["w_rep"] * f[1] + b["w_tr"] * f[2] + b["w_als"] * f[3] + b["w_seq"] * f[4]
+             + b["w_pop"] * self.pop_score)
+        if self.objective_share > 0:  # optimizationObjective: part of the score is the item's objective rank
+            s = (1.0 - self.objective_share) * s / max(float(np.abs(s).max()), 1e-12) \
+                + self.objective_share * self.objective
+        return s
 
 
 def build_arrays(inter: Interactions, params, blend: dict, seed: int = 0,
@@ -263,6 +269,9 @@ class UserPersonalization:
         arrays = build_arrays(inter, params, blend, options.seed, check=lambda: options.progress(0.8))
         pop, first = item_stats(data.interactions)
         arrays.update(item_popularity=pop, item_first_seen=first)
+        if data.objective is not None:
+            arrays.update(objective=rank_scores(data.objective.values).astype(np.float32),
+                          objective_share=np.asarray(data.objective.share))
         options.progress(1.0)
         return UserPersonalizationModel(arrays)
 
@@ -290,6 +299,8 @@ class UserPersonalization:
         trans.resize((len(ids), len(ids)))
         als = model.als_y
         arrays["als_items"] = np.vstack([als, np.zeros((len(new_ids), als.shape[1]), dtype=als.dtype)])
+        if "objective" in arrays:  # new items have no objective rank until the next FULL training
+            arrays["objective"] = np.concatenate([arrays["objective"], np.zeros(len(new_ids), dtype=np.float32)])
         arrays.update(item_ids=ids, item_popularity=pop, item_first_seen=first, **csr_arrays("trans", trans))
         options.progress(1.0)
         return UserPersonalizationModel(arrays)

@@ -73,11 +73,6 @@ def check_schedule(auto_training: dict[str, Any] | None) -> None:
 def _check_unsupported(config: dict[str, Any]) -> None:
     if config.get("auto_ml_config"):
         raise InvalidInputException("solutionConfig.autoMLConfig is not supported yet by Tastemaker (no AutoML).")
-    objective = config.get("optimization_objective") or {}
-    if objective.get("item_attribute") and objective.get("objective_sensitivity", "OFF") != "OFF":
-        raise InvalidInputException(
-            "solutionConfig.optimizationObjective is not supported yet by Tastemaker: its recipes do not "
-            "optimise for an item attribute. Leave it out or set objectiveSensitivity to OFF.")
 
 
 def training_columns(config: dict[str, Any] | None) -> dict[str, tuple[str, list[str]]]:

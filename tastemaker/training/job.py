@@ -17,6 +17,7 @@ from ..recipes.base import TrainingOptions
 from . import artifacts, catalog
 from .config import event_value_threshold, training_columns, typed_params
 from .events import apply_events_config, event_parameters
+from .objective import item_objective
 from .hpo import resource_limits, search_space
 from .params import format_value, parse_params, to_strings
 
@@ -62,6 +63,7 @@ def load_data(ctx: Context, version: dict[str, Any]) -> TrainingData:
     except ValueError as exc:
         raise JobFailed(f"Create failed. {exc} Import interactions (or record events) and train again.") from None
     data.interactions = apply_events_config(data.interactions, event_parameters(config))
+    data.objective = item_objective(data, config)  # before trainingDataConfig: an excluded column still counts
     return apply_columns(data, training_columns(config))
 
 

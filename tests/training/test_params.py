@@ -96,9 +96,6 @@ def test_check_config_rejects_what_tastemaker_cannot_do():
     with pytest.raises(InvalidInputException, match="eventsConfig is supported by aws-user-personalization-v2"):
         check_config(Sims, {"events_config": {"event_parameters_list": [{"event_type": "click", "weight": 0.5}]}},
                      False)
-    with pytest.raises(InvalidInputException, match="optimizationObjective is not supported yet"):
-        check_config(Sims, {"optimization_objective": {"item_attribute": "PRICE", "objective_sensitivity": "HIGH"}},
-                     False)
     with pytest.raises(InvalidInputException, match="eventValueThreshold"):
         check_config(Sims, {"event_value_threshold": "abc"}, False)
     with pytest.raises(InvalidInputException, match="dataset type 'Actions'"):
