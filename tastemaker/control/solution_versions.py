@@ -40,8 +40,9 @@ def new_version(ctx: Context, solution: dict[str, Any], mode: str, training_type
     arn = f"{solution['arn']}/{suffix}"
     record = new_record(
         ctx, "solution_version_arn", arn, name or f"{solution['name']}/{suffix}", solution_arn=solution["arn"],
-        dataset_group_arn=solution["dataset_group_arn"], recipe_arn=solution["recipe_arn"],
-        perform_hpo=solution["perform_hpo"], perform_auto_ml=False, perform_incremental_update=False,
+        dataset_group_arn=solution["dataset_group_arn"], recipe_arn=_recipe_arn(ctx, solution, mode),
+        perform_hpo=solution["perform_hpo"], perform_auto_ml=bool(solution.get("perform_auto_ml")),
+        perform_incremental_update=False,
         event_type=solution.get("event_type"), solution_config=solution.get("solution_config") or {},
         training_mode=mode, training_type=training_type,
     )
@@ -49,8 +50,16 @@ def new_version(ctx: Context, solution: dict[str, Any], mode: str, training_type
     return arn
 
 
+def _recipe_arn(ctx: Context, solution: dict[str, Any], mode: str) -> str | None:
+    """The solution's recipe; with performAutoML none until training chooses one (UPDATE: the base's)."""
+    if solution.get("recipe_arn") or mode != "UPDATE":
+        return solution.get("recipe_arn")
+    base = latest_full(ctx, solution["arn"])
+    return base["recipe_arn"] if base else None
+
+
 def _check_update(ctx: Context, solution: dict[str, Any]) -> None:
-    recipe = catalog.recipe_name(solution["recipe_arn"])
+    recipe = catalog.recipe_name(_recipe_arn(ctx, solution, "UPDATE") or catalog.RECIPE_PREFIX + "(AutoML)")
     cls = catalog.recipes().get(recipe)
     if recipe not in USER_PERSONALIZATION or not hasattr(cls, "update"):
         raise InvalidInputException(

@@ -8,6 +8,7 @@ from ..domain.status import ACTIVE, IN_FLIGHT
 from ..errors import InvalidInputException, ResourceInUseException
 from ..training import artifacts, catalog
 from ..training.config import check_config, check_schedule
+from ..training.automl import check_auto_ml
 from ..training.events import check_events_config
 from ..training.objective import check_objective
 from ._common import check_name, create_and_activate, new_record, require_active
@@ -22,21 +23,20 @@ def create_solution(ctx: Context, *, name: str, dataset_group_arn: str, recipe_a
                     event_type: str | None = None, solution_config: dict[str, Any] | None = None,
                     tags: list[dict] | None = None) -> dict[str, Any]:
     check_name(name)
-    if perform_auto_ml:
-        raise InvalidInputException("performAutoML is not supported yet by Tastemaker: choose a recipeArn "
-                                    "(see ListRecipes) and leave performAutoML false.")
-    if not recipe_arn:
-        raise InvalidInputException("recipeArn is required (unless performAutoML, which is not supported yet).")
+    check_auto_ml(bool(perform_auto_ml), recipe_arn, solution_config)
+    if not recipe_arn and not perform_auto_ml:
+        raise InvalidInputException("recipeArn is required (unless performAutoML is true).")
     require_active(ctx.store.get("dataset_group", dataset_group_arn), "Dataset group")
-    recipe = catalog.recipe_class(recipe_arn)
+    recipe = catalog.recipe_class(recipe_arn) if recipe_arn else None
     if perform_incremental_update:
         raise InvalidInputException(f"performIncrementalUpdate is only for aws-semantic-similarity, "
-                                    f"not {catalog.recipe_name(recipe_arn)}.")
+                                    f"not {catalog.recipe_name(recipe_arn) if recipe_arn else 'AutoML'}.")
     check_config(recipe, solution_config, bool(perform_hpo), event_type)
-    check_objective(recipe.name, solution_config, _item_fields(ctx, dataset_group_arn))
+    if recipe is not None:
+        check_objective(recipe.name, solution_config, _item_fields(ctx, dataset_group_arn))
     record = new_record(
         ctx, "solution_arn", ctx.arn(f"solution/{name}"), name, dataset_group_arn=dataset_group_arn,
-        recipe_arn=recipe_arn, perform_hpo=bool(perform_hpo), perform_auto_ml=False,
+        recipe_arn=recipe_arn, perform_hpo=bool(perform_hpo), perform_auto_ml=bool(perform_auto_ml),
         perform_auto_training=True if perform_auto_training is None else perform_auto_training,
         perform_incremental_update=False, event_type=event_type, solution_config=solution_config or {},
     )
@@ -113,6 +113,8 @@ def update_solution(ctx: Context, *, solution_arn: str, perform_auto_training: b
         config["auto_training_config"] = solution_update_config["auto_training_config"]
     if events is not None:
         config["events_config"] = events
+        if not solution.get("recipe_arn"):
+            raise InvalidInputException("eventsConfig belongs to particular recipes; this solution uses performAutoML.")
         check_events_config(catalog.recipe_name(solution["recipe_arn"]), config, solution.get("event_type"))
     ctx.store.update(KIND, solution_arn, {"perform_auto_training": auto, "solution_config": config,
                                           "latest_solution_update": update, "last_updated_date_time": now})

@@ -40,21 +40,23 @@ def event_value_threshold(config: dict[str, Any] | None) -> float | None:
     return value
 
 
-def check_config(recipe: type, config: dict[str, Any] | None, perform_hpo: bool,
+def check_config(recipe: type | None, config: dict[str, Any] | None, perform_hpo: bool,
                  event_type: str | None = None) -> None:
-    """Everything CreateSolution can check before any training starts."""
+    """Everything CreateSolution can check before any training starts (recipe None: performAutoML, whose
+    recipe-specific parts training/automl.py checks)."""
     config = config or {}
-    typed_params(recipe, config)
     event_value_threshold(config)
-    check_events_config(recipe.name, config, event_type)
+    if recipe is not None:
+        typed_params(recipe, config)
+        check_events_config(recipe.name, config, event_type)
     if perform_hpo:
         hpo = config.get("hpo_config") or {}
         resource_limits(hpo)
-        space = search_space(recipe.HyperParameters, hpo.get("algorithm_hyper_parameter_ranges"))
-        if not space:
+        space = [] if recipe is None else search_space(recipe.HyperParameters,
+                                                       hpo.get("algorithm_hyper_parameter_ranges"))
+        if recipe is not None and not space:
             raise InvalidInputException(
                 f"performHPO is true but recipe {recipe.name} has no tunable hyperparameters.")
-    _check_unsupported(config)
     training_columns(config)
     check_schedule(config.get("auto_training_config"))
 
@@ -68,11 +70,6 @@ def check_schedule(auto_training: dict[str, Any] | None) -> None:
     if not match or not 1 <= int(match.group(1)) <= 30:
         raise InvalidInputException(f"Invalid autoTrainingConfig.schedulingExpression {text!r}: "
                                     "use rate(N days) with N from 1 to 30.")
-
-
-def _check_unsupported(config: dict[str, Any]) -> None:
-    if config.get("auto_ml_config"):
-        raise InvalidInputException("solutionConfig.autoMLConfig is not supported yet by Tastemaker (no AutoML).")
 
 
 def training_columns(config: dict[str, Any] | None) -> dict[str, tuple[str, list[str]]]:

@@ -84,17 +84,31 @@ def apply_columns(data: TrainingData, rules: dict[str, tuple[str, list[str]]]) -
 def train_solution_version(ctx: Context, arn: str, payload: dict[str, Any] | None, progress: Any) -> dict[str, Any]:
     started = time.monotonic()
     version = ctx.store.get("solution_version", arn)
-    name = catalog.recipe_name(version["recipe_arn"])
-    recipe = catalog.recipe_by_name(name)
-    params, features = typed_params(recipe, version.get("solution_config"))
     data = load_data(ctx, version)
     check_minimum(data)
     progress.update(0.02)
+    if not version.get("recipe_arn"):  # performAutoML: choose the recipe first
+        version = choose(ctx, version, data, progress)
+    name = catalog.recipe_name(version["recipe_arn"])
+    recipe = catalog.recipe_by_name(name)
+    params, features = typed_params(recipe, version.get("solution_config"))
     if version.get("training_mode") == "UPDATE":
         changes = update_model(ctx, version, name, recipe, data, progress)
     else:
         changes = full_training(ctx, version, name, recipe, (params, features), data, progress)
     return {**changes, "training_hours": round((time.monotonic() - started) / 3600, 3)}
+
+
+def choose(ctx: Context, version: dict[str, Any], data: TrainingData, progress: Any) -> dict[str, Any]:
+    """performAutoML: pick the recipe (training/automl.py), record it on the version and the solution."""
+    from .automl import choose_recipe
+
+    name, scores = choose_recipe(data, version.get("solution_config"), seed_of(version["arn"]),
+                                 stage(progress, 0.02, 0.3))
+    recipe_arn = catalog.RECIPE_PREFIX + name
+    ctx.store.update("solution", version["solution_arn"], {"auto_ml_result": {"best_recipe_arn": recipe_arn}})
+    return ctx.store.update("solution_version", version["arn"],
+                            {"recipe_arn": recipe_arn, "auto_ml_scores": {k: round(v, 4) for k, v in scores.items()}})
 
 
 def full_training(ctx: Context, version: dict[str, Any], name: str, recipe: Any,

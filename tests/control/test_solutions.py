@@ -30,8 +30,17 @@ def test_create_solution_checks_its_input(personalize, group):
     assert code == "ResourceNotFoundException" and group + "x" in msg
     code, msg = error(create, name="s", datasetGroupArn=group)
     assert code == "InvalidInputException" and "recipeArn is required" in msg
-    code, msg = error(create, name="s", datasetGroupArn=group, performAutoML=True)
-    assert code == "InvalidInputException" and "performAutoML is not supported yet" in msg
+    code, msg = error(create, name="s", datasetGroupArn=group, performAutoML=True, recipeArn=RECIPE + "aws-sims")
+    assert code == "InvalidInputException" and "omit recipeArn" in msg
+    code, msg = error(create, name="s", datasetGroupArn=group, performAutoML=True,
+                      solutionConfig={"autoMLConfig": {"recipeList": [RECIPE + "aws-sims"]}})
+    assert code == "InvalidInputException" and "USER_PERSONALIZATION recipes only" in msg and "aws-sims" in msg
+    code, msg = error(create, name="s", datasetGroupArn=group, performAutoML=True,
+                      solutionConfig={"autoMLConfig": {"metricName": "recall"}})
+    assert code == "InvalidInputException" and "metricName 'recall'" in msg
+    code, msg = error(create, name="s", datasetGroupArn=group, recipeArn=RECIPE + "aws-sims",
+                      solutionConfig={"autoMLConfig": {"metricName": "precision_at_25"}})
+    assert code == "InvalidInputException" and "needs performAutoML" in msg
     for legacy in ("aws-hrnn", "aws-hrnn-metadata", "aws-hrnn-coldstart"):
         code, msg = error(create, name="s", datasetGroupArn=group, recipeArn=RECIPE + legacy)
         assert code == "InvalidInputException" and "no longer available" in msg and "aws-user-personalization" in msg
@@ -234,6 +243,31 @@ def test_events_config_weights_event_types_and_adds_its_metric(personalize, grou
     assert set(data.event_types[data.event_type]) == {"buy"}
     version = personalize.describe_solution_version(solutionVersionArn=later)["solutionVersion"]
     assert version["status"] == "CREATE FAILED" and "Found 300" in version["failureReason"]  # 1 row in 5 is a buy
+
+
+def test_auto_ml_chooses_the_recipe_by_the_validation_metric(personalize, group, embedded):
+    config = {"autoMLConfig": {"metricName": "precision_at_25", "recipeList": [
+        RECIPE + "aws-popularity-count", RECIPE + "aws-user-personalization"]}}
+    arn = personalize.create_solution(name="auto", datasetGroupArn=group, performAutoML=True,
+                                      solutionConfig=config)["solutionArn"]
+    solution = personalize.describe_solution(solutionArn=arn)["solution"]
+    assert solution["performAutoML"] is True and "recipeArn" not in solution and "autoMLResult" not in solution
+    version_arn = personalize.create_solution_version(solutionArn=arn)["solutionVersionArn"]
+    version = personalize.describe_solution_version(solutionVersionArn=version_arn)["solutionVersion"]
+    assert version["status"] == "ACTIVE", version.get("failureReason")
+    record = embedded.service.base.store.get("solution_version", version_arn)
+    scores = record["auto_ml_scores"]
+    assert set(scores) == {"aws-popularity-count", "aws-user-personalization"}
+    best = max(scores, key=scores.get)
+    assert version["performAutoML"] is True and version["recipeArn"] == RECIPE + best
+    assert personalize.describe_solution(solutionArn=arn)["solution"]["autoMLResult"] == {
+        "bestRecipeArn": RECIPE + best}
+    assert set(personalize.get_solution_metrics(solutionVersionArn=version_arn)["metrics"]) == METRICS
+    # two taste clusters: the personalised recipe beats the popular items on the training users' validation split
+    assert best == "aws-user-personalization" and scores[best] > scores["aws-popularity-count"]
+    update = personalize.create_solution_version(solutionArn=arn, trainingMode="UPDATE")["solutionVersionArn"]
+    assert personalize.describe_solution_version(solutionVersionArn=update)["solutionVersion"]["recipeArn"] == \
+        RECIPE + best
 
 
 def test_delete_solution_refused_while_a_campaign_serves_it(personalize, group):
