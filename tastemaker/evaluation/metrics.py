@@ -74,7 +74,8 @@ def user_metrics(recommended: np.ndarray, relevant) -> dict[str, float]:
 def aggregate(per_user: list[dict[str, float]], recommended_items: set[int] | int, n_items: int,
               digits: int = 4) -> dict[str, float]:
     """Mean over users of each metric plus coverage = distinct recommended items / catalogue size. A metric
-    beyond the standard keys (the event-weights NDCG) is averaged over the users that have a value for it."""
+    beyond the standard keys (the event-weights NDCG, average_rewards_at_k) is averaged over the users that have a
+    value for it."""
     distinct = recommended_items if isinstance(recommended_items, int) else len(recommended_items)
     out = {"coverage": distinct / n_items if n_items else 0.0}
     for key in METRIC_KEYS[1:]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..data.types import History
-from .metrics import REWARDS_KEY, EVENT_WEIGHTS_KEY, aggregate, average_rewards, user_metrics, weighted_ndcg
+from .metrics import EVENT_WEIGHTS_KEY, REWARDS_KEY, aggregate, average_rewards, user_metrics, weighted_ndcg
 from .split import EvalSplit
 
 def ranked_list(model, recipe_type: str, history: History, n: int, exclude_seen: bool,
