@@ -42,8 +42,9 @@ def run_due(ctx: Context) -> list[str]:
     """Create the automatic versions that are due at ctx.now(); returns their ARNs."""
     now, created = ctx.now(), []
     for solution in ctx.store.list("solution"):
-        versions = ctx.store.list("solution_version", solution_arn=solution["arn"])
-        due = next_due(solution, versions)
+        if not solution.get("perform_auto_training") or solution.get("status") != ACTIVE:
+            continue  # no need to read its versions
+        due = next_due(solution, ctx.store.list("solution_version", solution_arn=solution["arn"]))
         if due is None or due > now:
             continue
         region_ctx = ctx.in_region(solution["arn"].split(":")[3])

@@ -59,12 +59,13 @@ def _recipe_arn(ctx: Context, solution: dict[str, Any], mode: str) -> str | None
 
 
 def _check_update(ctx: Context, solution: dict[str, Any]) -> None:
-    recipe = catalog.recipe_name(_recipe_arn(ctx, solution, "UPDATE") or catalog.RECIPE_PREFIX + "(AutoML)")
-    cls = catalog.recipes().get(recipe)
-    if recipe not in USER_PERSONALIZATION or not hasattr(cls, "update"):
+    recipe_arn = _recipe_arn(ctx, solution, "UPDATE")  # None: performAutoML before its first FULL version
+    recipe = catalog.recipe_name(recipe_arn) if recipe_arn else None
+    if recipe is not None and (recipe not in USER_PERSONALIZATION
+                               or not hasattr(catalog.recipes().get(recipe), "update")):
         raise InvalidInputException(
             f"trainingMode UPDATE is only for aws-user-personalization solutions; {solution['arn']} uses {recipe}.")
-    if latest_full(ctx, solution["arn"]) is None:
+    if recipe is None or latest_full(ctx, solution["arn"]) is None:
         raise InvalidInputException(
             f"trainingMode UPDATE needs an ACTIVE solution version of {solution['arn']} trained with FULL; "
             "create one with trainingMode FULL first.")

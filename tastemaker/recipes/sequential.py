@@ -24,9 +24,11 @@ def _step_starts(user: np.ndarray, item: np.ndarray) -> np.ndarray:
     return keep
 
 
-def step_weights(user: np.ndarray, item: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """The weight of each collapsed step (see collapse_repeats): the highest weight among its rows."""
-    keep = _step_starts(user, item)
+def step_weights(user: np.ndarray, item: np.ndarray, weight: np.ndarray,
+                 keep: np.ndarray | None = None) -> np.ndarray:
+    """The weight of each collapsed step (see collapse_repeats): the highest weight among its rows. `keep`: the
+    step starts, when the caller has them."""
+    keep = _step_starts(user, item) if keep is None else keep
     out = np.zeros(int(keep.sum()), dtype=np.float32)
     np.maximum.at(out, np.cumsum(keep) - 1, weight.astype(np.float32))
     return out
@@ -80,8 +82,9 @@ def fit_next_items(inter: Interactions, items: np.ndarray, l2: float, seed: int 
     k = len(items)
     if not k:
         return np.zeros((0, 0), dtype=np.float32)
-    user, item = collapse_repeats(inter.user, inter.item)
-    weight = None if inter.weight is None else step_weights(inter.user, inter.item, inter.weight)
+    keep = _step_starts(inter.user, inter.item)
+    user, item = inter.user[keep], inter.item[keep]
+    weight = None if inter.weight is None else step_weights(inter.user, inter.item, inter.weight, keep)
     pos = np.full(inter.n_items, -1, dtype=np.int64)
     pos[items] = np.arange(k)
     at = np.arange(1, len(user))

@@ -52,9 +52,8 @@ def check_config(recipe: type | None, config: dict[str, Any] | None, perform_hpo
     if perform_hpo:
         hpo = config.get("hpo_config") or {}
         resource_limits(hpo)
-        space = [] if recipe is None else search_space(recipe.HyperParameters,
-                                                       hpo.get("algorithm_hyper_parameter_ranges"))
-        if recipe is not None and not space:
+        if recipe is not None and not search_space(recipe.HyperParameters,
+                                                   hpo.get("algorithm_hyper_parameter_ranges")):
             raise InvalidInputException(
                 f"performHPO is true but recipe {recipe.name} has no tunable hyperparameters.")
     training_columns(config)
