@@ -25,7 +25,7 @@ class Service:
         self.executor: Executor = make_executor(settings.executor, self._run, settings.workers)
         self.base = Context(
             settings=settings, store=self.store, lake=self.lake, submit=self._submit,
-            region=settings.region, account_id=settings.account_id,
+            region=settings.region, account_id=settings.account_id, fan_out=self.executor.map,
         )
         self._started = False
         self._auto_trainer: Any = None

@@ -101,7 +101,7 @@ def python_blocks() -> list[str]:
 def test_readme_boto3_example_runs_against_a_real_server(server, capsys):
     code = next(b for b in python_blocks() if "boto3.client" in b)
     exec(compile(code.replace("http://127.0.0.1:8080", server.url), "README.md", "exec"), {})
-    assert capsys.readouterr().out.strip() in ("CREATE PENDING", "ACTIVE")
+    assert capsys.readouterr().out.strip() in ("CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE")  # its job races
 
 
 def test_readme_embedded_example_runs(tmp_path, capsys):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -9,6 +10,7 @@ import optuna
 from pydantic import BaseModel
 
 from ..data.types import TrainingData
+from ..jobs.executors import map_in_order
 from ..recipes._common import parse_params
 from ..recipes.base import TrainingOptions
 from ..recipes.registry import get_recipe
@@ -70,10 +72,14 @@ def _suggest(trial: optuna.Trial, ranges: dict[str, list]) -> dict[str, str]:
 def hpo(data: TrainingData, recipe_name: str, ranges: dict[str, list] | None, max_trials: int, parallel: int,
         seed: int, base_params: dict[str, str] | None = None, features: dict[str, str] | None = None,
         progress: Callable[[float], None] = lambda fraction: None,
-        check: Callable[[], None] = lambda: None) -> tuple[dict[str, str], list[dict[str, Any]]]:
+        check: Callable[[], None] = lambda: None,
+        fan_out: Callable[[Callable[[Any], Any], list[Any], int], list[Any]] = map_in_order,
+        ) -> tuple[dict[str, str], list[dict[str, Any]]]:
     """Search hyperparameters (TPE, seeded) maximising NDCG@10 (with eventsConfig: the event-weights NDCG) on a
-    validation split carved from the training users of the evaluation split only. `progress` gets the share of
-    trials done and `check` is called inside every trial's training: either may raise to stop the search (a
+    validation split carved from the training users of the evaluation split only. Trials run in rounds of
+    `parallel` through `fan_out` (the executor's map): a round's trials are asked of the study together (TPE's
+    constant liar keeps them apart) and told when all have ended. `progress` gets the share of trials done after
+    each round and `check` is called inside every trial's training: either may raise to stop the search (a
     stopped solution version). Returns (best params as strings, trials)."""
     recipe = get_recipe(recipe_name)
     ranges = ranges if ranges and any(ranges.values()) else _default_ranges(recipe)
@@ -81,21 +87,32 @@ def hpo(data: TrainingData, recipe_name: str, ranges: dict[str, list] | None, ma
     inner = personalize_split(outer.train, seed + 1)
     train_data = dataclasses.replace(data, interactions=inner.train)
 
-    def objective(trial: optuna.Trial) -> float:
-        values = {**(base_params or {}), **_suggest(trial, ranges)}
-        params = parse_params(recipe.HyperParameters, values)
-        model = recipe.train(train_data, params, parse_params(recipe.FeatureParameters, features),
+    def run_trial(params: dict[str, str]) -> float:
+        model = recipe.train(train_data, parse_params(recipe.HyperParameters, params),
+                             parse_params(recipe.FeatureParameters, features),
                              TrainingOptions(seed=seed, progress=lambda fraction: check()))
         metrics = evaluate(model, recipe.recipe_type, inner)
         return metrics.get(EVENT_WEIGHTS_KEY, metrics[HPO_METRIC])  # eventsConfig: the weighted NDCG
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
     n_trials = max(1, int(max_trials))
-    done = lambda study, trial: progress(len(study.trials) / n_trials)  # noqa: E731
-    study.optimize(objective, n_trials=n_trials, n_jobs=max(1, int(parallel)), callbacks=[done])
+    parallel = max(1, min(int(parallel), n_trials))
+    study = _study(seed, parallel)
+    while len(study.trials) < n_trials:
+        asked = [study.ask() for _ in range(min(parallel, n_trials - len(study.trials)))]
+        values = fan_out(run_trial, [{**(base_params or {}), **_suggest(t, ranges)} for t in asked], parallel)
+        for trial, value in zip(asked, values):
+            study.tell(trial, value)
+        progress(len(study.trials) / n_trials)
     trials = [{"number": t.number, "params": {k: str(v) for k, v in t.params.items()},
                "value": float(t.value) if t.value is not None else float("nan"), "state": t.state.name}
               for t in study.trials]
     best = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in study.best_params.items()}
     return best, trials
+
+
+def _study(seed: int, parallel: int) -> optuna.Study:
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    with warnings.catch_warnings():  # constant_liar is marked experimental in some Optuna versions
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        sampler = optuna.samplers.TPESampler(seed=seed, constant_liar=parallel > 1)
+    return optuna.create_study(direction="maximize", sampler=sampler)

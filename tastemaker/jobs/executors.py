@@ -1,19 +1,28 @@
-"""Executors run jobs: `inline` at once (tests), `thread` in a pool (embedded default)."""
+"""Executors run jobs: `inline` at once (tests), `thread` in a pool (embedded default); both also run the
+independent pieces of one job (HPO trials) with `map`."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Protocol
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
 
 class Executor(Protocol):
     def submit(self, job_id: int) -> None: ...
+    def map(self, fn: Callable[[Any], Any], items: Sequence[Any], parallel: int) -> list[Any]:
+        """fn over items, at most `parallel` at once, results in the items' order; the first exception is
+        raised (pieces not yet started are not run). Called from inside a job: never waits on job workers."""
     def drain(self, timeout: float | None = None) -> None:
         """Wait for the jobs submitted so far (tests, shutdown)."""
     def shutdown(self) -> None: ...
+
+
+def map_in_order(fn: Callable[[Any], Any], items: Sequence[Any], parallel: int = 1) -> list[Any]:
+    """The inline `map`: one piece after the other in the caller's thread."""
+    return [fn(item) for item in items]
 
 
 class InlineExecutor:
@@ -24,6 +33,9 @@ class InlineExecutor:
 
     def submit(self, job_id: int) -> None:
         self._run(job_id)
+
+    def map(self, fn: Callable[[Any], Any], items: Sequence[Any], parallel: int) -> list[Any]:
+        return map_in_order(fn, items)
 
     def drain(self, timeout: float | None = None) -> None:
         return None
@@ -43,6 +55,21 @@ class ThreadExecutor:
     def submit(self, job_id: int) -> None:
         self._futures = [f for f in self._futures if not f.done()]
         self._futures.append(self._pool.submit(self._guarded, job_id))
+
+    def map(self, fn: Callable[[Any], Any], items: Sequence[Any], parallel: int) -> list[Any]:
+        """On threads of their own (a job waiting on pieces queued behind other jobs could deadlock the pool)."""
+        if max(1, int(parallel)) == 1 or len(items) <= 1:
+            return map_in_order(fn, items)
+        with ThreadPoolExecutor(max_workers=min(int(parallel), len(items)),
+                                thread_name_prefix="tastemaker-piece") as pool:
+            futures = [pool.submit(fn, item) for item in items]
+            wait(futures, return_when=FIRST_EXCEPTION)
+            for future in futures:
+                future.cancel()  # the pieces not started yet; running ones end before the pool closes
+        failed = [f for f in futures if not f.cancelled() and f.exception() is not None]
+        if failed:
+            raise failed[0].exception()
+        return [f.result() for f in futures]
 
     def _guarded(self, job_id: int) -> None:
         try:

@@ -118,7 +118,7 @@ def full_training(ctx: Context, version: dict[str, Any], name: str, recipe: Any,
     params, features = settings
     seed, tuned, trials = seed_of(version["arn"]), None, None
     if version.get("perform_hpo"):
-        params, trials = tune(version, name, recipe, settings, data, seed, progress)
+        params, trials = tune(ctx, version, name, recipe, settings, data, seed, progress)
         tuned = {"algorithm_hyper_parameters": to_strings(params)}
     metrics, split_info = train_and_evaluate(data, name, params, features, seed,
                                              TrainingOptions(seed=seed, progress=stage(progress, 0.5, 0.75)))
@@ -129,10 +129,12 @@ def full_training(ctx: Context, version: dict[str, Any], name: str, recipe: Any,
             "evaluation": {"seed": seed, **plain(split_info or {}), "hpo_trials": plain(trials)}}
 
 
-def tune(version: dict[str, Any], name: str, recipe: Any, settings: tuple[BaseModel, BaseModel],
-         data: TrainingData, seed: int, progress: Any) -> tuple[BaseModel, list[dict[str, Any]]]:
-    """HPO on a validation split of the training users; the searched values replace the fixed ones.
-    Returns the tuned hyperparameters and the trials (kept on the version record)."""
+def tune(ctx: Context, version: dict[str, Any], name: str, recipe: Any,
+         settings: tuple[BaseModel, BaseModel], data: TrainingData, seed: int,
+         progress: Any) -> tuple[BaseModel, list[dict[str, Any]]]:
+    """HPO on a validation split of the training users, its trials through the executor (ctx.fan_out);
+    the searched values replace the fixed ones. Returns the tuned hyperparameters and the trials (kept on
+    the version record)."""
     from ..evaluation.pipeline import hpo
 
     params, features = settings
@@ -142,7 +144,7 @@ def tune(version: dict[str, Any], name: str, recipe: Any, settings: tuple[BaseMo
     progress.update(0.05)
     best, trials = hpo(data, name, hpo_ranges(space), trials, parallel, seed,
                        base_params=to_strings(params), features=to_strings(features),
-                       progress=stage(progress, 0.05, 0.5), check=progress.check_stop)
+                       progress=stage(progress, 0.05, 0.5), check=progress.check_stop, fan_out=ctx.fan_out)
     progress.update(0.5)
     searched = {entry["name"] for entry in space}
     chosen = {k: v for k, v in dict(best).items() if k in searched}

@@ -93,3 +93,25 @@ def test_hpo_searches_given_ranges_on_training_users_only(data, monkeypatch):
 def test_hpo_default_ranges_are_the_tunable_fields(data):
     best, trials = hpo(data, "aws-sims", None, max_trials=2, parallel=1, seed=1)
     assert set(best) == {"popularity_discount_factor", "min_cointeraction_count"} and len(trials) == 2
+
+
+def test_hpo_runs_its_trials_in_rounds_through_fan_out(data):
+    rounds: list[list[dict]] = []
+
+    def fan_out(fn, items, parallel):
+        assert parallel == 2 and len(items) <= 2
+        rounds.append(items)
+        return [fn(item) for item in items]
+
+    best, trials = hpo(data, "aws-sims", None, max_trials=5, parallel=2, seed=0, fan_out=fan_out)
+    assert [len(r) for r in rounds] == [2, 2, 1] and len(trials) == 5
+    assert all(t["state"] == "COMPLETE" for t in trials)
+    assert all(r[0] != r[1] for r in rounds[:2])  # the constant liar keeps a round's trials apart
+    assert best == max(trials, key=lambda t: t["value"])["params"]
+
+
+def test_hpo_is_reproducible_for_a_seed(data):
+    first = hpo(data, "aws-sims", None, max_trials=3, parallel=1, seed=3)
+    again = hpo(data, "aws-sims", None, max_trials=3, parallel=1, seed=3,
+                fan_out=lambda fn, items, parallel: [fn(i) for i in items])
+    assert first == again

@@ -30,13 +30,15 @@ class WaitingPopularity(PopularityCount):
 
 class SlowSims(Sims):
     """aws-sims whose every training takes 0.2 s more without reporting progress (stops are noticed between HPO
-    trials); counts its trainings."""
+    trials); counts its trainings and the threads they ran on."""
 
     name: ClassVar[str] = "test-slow-sims"
     trainings: ClassVar[list[float]] = []
+    threads: ClassVar[list[str]] = []
 
     def train(self, data, params, features, options):
         SlowSims.trainings.append(time.monotonic())
+        SlowSims.threads.append(threading.current_thread().name)
         time.sleep(0.2)
         return super().train(data, params, features, options)
 
@@ -125,16 +127,38 @@ def test_at_most_twenty_versions_in_flight(threaded, tmp_path):
     assert personalize.create_solution_version(solutionArn=arn)["solutionVersionArn"]
 
 
-
-def test_a_stop_during_hpo_ends_the_search_after_the_running_trial(threaded, tmp_path):
-    personalize = threaded.personalize
-    group = small_group(personalize, tmp_path)
+def hpo_solution(personalize, group: str, trials: int, parallel: int) -> str:
     arn = personalize.create_solution(
         name="hpo", datasetGroupArn=group, recipeArn="arn:aws:personalize:::recipe/test-slow-sims", performHPO=True,
-        solutionConfig={"hpoConfig": {"hpoResourceConfig": {"maxNumberOfTrainingJobs": "40",
-                                                            "maxParallelTrainingJobs": "1"}}})["solutionArn"]
+        solutionConfig={"hpoConfig": {"hpoResourceConfig": {"maxNumberOfTrainingJobs": str(trials),
+                                                            "maxParallelTrainingJobs": str(parallel)}}})["solutionArn"]
     wait_solution(personalize, arn)
     SlowSims.trainings.clear()
+    SlowSims.threads.clear()
+    return arn
+
+
+def test_hpo_trials_run_through_the_executor_in_parallel(threaded, tmp_path):
+    """The job's one worker thread fans its trials out through the executor: two at a time on threads of their
+    own, then the evaluation and final trainings back on the job's thread."""
+    personalize = threaded.personalize
+    arn = hpo_solution(personalize, small_group(personalize, tmp_path), trials=4, parallel=2)
+    version = personalize.create_solution_version(solutionArn=arn)["solutionVersionArn"]
+    assert wait_for(personalize, version, {"ACTIVE", "CREATE FAILED"}, timeout=30) == "ACTIVE"
+    trial_threads, job_threads = SlowSims.threads[:4], SlowSims.threads[4:]
+    assert all(name.startswith("tastemaker-piece") for name in trial_threads)
+    assert len(set(trial_threads)) == 2 and len(job_threads) == 2
+    assert all(name.startswith("tastemaker-job") for name in job_threads)
+    starts = SlowSims.trainings[:4]
+    assert starts[1] - starts[0] < 0.2 and starts[3] - starts[2] < 0.2  # the first sleeps 0.2 s: they overlap
+    detail = personalize.describe_solution_version(solutionVersionArn=version)["solutionVersion"]
+    assert set(detail["tunedHPOParams"]["algorithmHyperParameters"]) >= {"popularity_discount_factor"}
+
+
+@pytest.mark.parametrize("parallel", [1, 3])
+def test_a_stop_during_hpo_ends_the_search_after_the_running_trials(threaded, tmp_path, parallel):
+    personalize = threaded.personalize
+    arn = hpo_solution(personalize, small_group(personalize, tmp_path), trials=40, parallel=parallel)
     version = personalize.create_solution_version(solutionArn=arn)["solutionVersionArn"]
     deadline = time.monotonic() + 20
     while len(SlowSims.trainings) < 2:  # the search is under way (40 trials would take 8 s or more)
@@ -142,7 +166,7 @@ def test_a_stop_during_hpo_ends_the_search_after_the_running_trial(threaded, tmp
         time.sleep(0.02)
     personalize.stop_solution_version_creation(solutionVersionArn=version)
     assert wait_for(personalize, version, {"CREATE STOPPED"}, timeout=5) == "CREATE STOPPED"
-    assert len(SlowSims.trainings) < 10
+    assert len(SlowSims.trainings) < 10 * parallel
 
 
 def test_user_personalization_notices_a_stop_inside_its_blend_search():
