@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable
 from typing import Any
 
 from ..data.types import TrainingData
 from ..errors import InvalidInputException
 from ..evaluation.metrics import METRIC_KEYS
+from ..jobs.executors import map_in_order
 from . import catalog
 
 DEFAULT_METRIC = "normalized_discounted_cumulative_gain_at_10"
@@ -57,11 +59,18 @@ def check_auto_ml(perform_auto_ml: bool, recipe_arn: str | None, config: dict[st
     metric_of(config)
 
 
+PARALLEL_CANDIDATES = 2
+"""Candidates trained at once through the executor (memory grows with it; Personalize documents no knob)."""
+
+
 def choose_recipe(data: TrainingData, config: dict[str, Any] | None, seed: int,
-                  progress: Callable[[float], None] = lambda fraction: None) -> tuple[str, dict[str, float]]:
+                  progress: Callable[[float], None] = lambda fraction: None,
+                  fan_out: Callable[[Callable[[Any], Any], list[Any], int], list[Any]] = map_in_order,
+                  ) -> tuple[str, dict[str, float]]:
     """Each candidate trains with its defaults on the evaluation split's training users, minus each one's newest
     10% of rows, and is scored on predicting those rows (every training user validates; the evaluation's
-    held-out users are never seen); the best by the metric wins (ties: the first listed).
+    held-out users are never seen); the best by the metric wins (ties: the first listed). The candidates are
+    independent pieces handed to `fan_out` (the executor's map), PARALLEL_CANDIDATES at once.
     Returns (recipe name, {recipe name: metric})."""
     from ..evaluation.offline import evaluate
     from ..evaluation.split import personalize_split, temporal_split
@@ -71,12 +80,19 @@ def choose_recipe(data: TrainingData, config: dict[str, Any] | None, seed: int,
     names, metric = candidates(config), metric_of(config)
     split = temporal_split(personalize_split(data.interactions, seed).train, seed + 1)
     train = dataclasses.replace(data, interactions=split.train)
-    scores: dict[str, float] = {}
-    for k, name in enumerate(names):
-        recipe = get_recipe(name)
-        options = TrainingOptions(seed=seed + 1, progress=lambda f, k=k: progress((k + f) / len(names)))
-        model = recipe.train(train, {}, {}, options)
-        scores[name] = float(evaluate(model, recipe.recipe_type, split)[metric])
+    done, lock = [0.0] * len(names), threading.Lock()
+
+    def report(k: int, fraction: float) -> None:  # the mean over candidates, so it never goes back
+        with lock:
+            done[k] = max(done[k], float(fraction))
+            progress(sum(done) / len(names))
+
+    def score(k: int) -> float:
+        recipe = get_recipe(names[k])
+        model = recipe.train(train, {}, {}, TrainingOptions(seed=seed + 1, progress=lambda f: report(k, f)))
+        return float(evaluate(model, recipe.recipe_type, split)[metric])
+
+    scores = dict(zip(names, fan_out(score, list(range(len(names))), PARALLEL_CANDIDATES)))
     progress(1.0)
     best = max(names, key=lambda n: (scores[n], -names.index(n)))
     return best, scores

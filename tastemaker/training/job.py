@@ -104,7 +104,7 @@ def choose(ctx: Context, version: dict[str, Any], data: TrainingData, progress: 
     from .automl import choose_recipe
 
     name, scores = choose_recipe(data, version.get("solution_config"), seed_of(version["arn"]),
-                                 stage(progress, 0.02, 0.3))
+                                 stage(progress, 0.02, 0.3), fan_out=ctx.fan_out)
     recipe_arn = catalog.RECIPE_PREFIX + name
     ctx.store.update("solution", version["solution_arn"], {"auto_ml_result": {"best_recipe_arn": recipe_arn}})
     return ctx.store.update("solution_version", version["arn"],

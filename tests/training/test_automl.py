@@ -36,3 +36,29 @@ def test_recipe_specific_settings_need_a_recipe(config, message):
         check_auto_ml(True, None, config)
     check_auto_ml(True, None, {})
     check_auto_ml(False, RECIPE + "aws-sims", {})
+
+
+def test_candidates_train_through_fan_out_with_the_same_choice_and_steady_progress():
+    from tastemaker.jobs.executors import ThreadExecutor
+    from tastemaker.testing.recipes import checkerboard
+    from tastemaker.training.automl import PARALLEL_CANDIDATES, choose_recipe
+
+    data = checkerboard()
+    config = {"auto_ml_config": {"recipe_list": [RECIPE + "aws-popularity-count",
+                                                 RECIPE + "aws-user-personalization"]}}
+    sequential = choose_recipe(data, config, seed=0)
+    executor = ThreadExecutor(lambda job_id: None)
+    seen: list[float] = []
+    pieces: list[int] = []
+
+    def fan_out(fn, items, parallel):
+        pieces.append(len(items))
+        assert parallel == PARALLEL_CANDIDATES
+        return executor.map(fn, items, parallel)
+
+    try:
+        assert choose_recipe(data, config, seed=0, progress=seen.append, fan_out=fan_out) == sequential
+    finally:
+        executor.shutdown()
+    assert sequential[0] == "aws-user-personalization" and pieces == [2]
+    assert seen == sorted(seen) and seen[-1] == 1.0  # the mean over candidates never goes back
