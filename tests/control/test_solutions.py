@@ -245,7 +245,10 @@ def test_events_config_weights_event_types_and_adds_its_metric(personalize, grou
     assert version["status"] == "CREATE FAILED" and "Found 300" in version["failureReason"]  # 1 row in 5 is a buy
 
 
-def test_auto_ml_chooses_the_recipe_by_the_validation_metric(personalize, group, embedded):
+def test_auto_ml_chooses_the_recipe_by_the_validation_metric(personalize, embedded, tmp_path):
+    # two well-separated taste clusters (each favours its half of the items 50 times): with the split seeded by
+    # the version's random id, popularity must never win by chance
+    group = small_group(personalize, tmp_path, name="clusters", cluster_boost=50.0)
     config = {"autoMLConfig": {"metricName": "precision_at_25", "recipeList": [
         RECIPE + "aws-popularity-count", RECIPE + "aws-user-personalization"]}}
     arn = personalize.create_solution(name="auto", datasetGroupArn=group, performAutoML=True,

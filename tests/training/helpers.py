@@ -20,14 +20,16 @@ SCHEMA = json.dumps({
 })
 
 
-def interaction_rows(n_users: int, per_user: int, n_items: int = 80, seed: int = 0) -> list[tuple]:
-    """Users drawn from two taste clusters over a skewed catalogue; clicks with a value, some 'buy' events."""
+def interaction_rows(n_users: int, per_user: int, n_items: int = 80, seed: int = 0,
+                     cluster_boost: float = 4.0) -> list[tuple]:
+    """Users drawn from two taste clusters (each favours every other item `cluster_boost` times) over a skewed
+    catalogue; clicks with a value, some 'buy' events."""
     rng = np.random.default_rng(seed)
     rows = []
     for u in range(n_users):
         cluster = u % 2
         weights = np.arange(1, n_items + 1, dtype=float) ** -0.8
-        weights[cluster::2] *= 4
+        weights[cluster::2] *= cluster_boost
         items = rng.choice(n_items, size=per_user, p=weights / weights.sum())
         for k, item in enumerate(items):
             event = "buy" if k % 5 == 0 else "click"
@@ -45,7 +47,7 @@ def write_csv(path: Path, rows: list[tuple]) -> Path:
 
 
 def small_group(personalize: Any, directory: Path, name: str = "g", n_users: int = 60, per_user: int = 25,
-                seed: int = 0) -> str:
+                seed: int = 0, cluster_boost: float = 4.0) -> str:
     """A dataset group with one interactions dataset imported from a synthetic CSV; returns the group ARN."""
     group = personalize.create_dataset_group(name=name)["datasetGroupArn"]
     wait_status(personalize.describe_dataset_group, "datasetGroup", datasetGroupArn=group)
@@ -53,7 +55,8 @@ def small_group(personalize: Any, directory: Path, name: str = "g", n_users: int
     dataset = personalize.create_dataset(name=f"{name}-ints", schemaArn=schema, datasetGroupArn=group,
                                          datasetType="Interactions")["datasetArn"]
     wait_status(personalize.describe_dataset, "dataset", datasetArn=dataset)
-    path = write_csv(Path(directory) / f"{name}.csv", interaction_rows(n_users, per_user, seed=seed))
+    path = write_csv(Path(directory) / f"{name}.csv", interaction_rows(n_users, per_user, seed=seed,
+                                                                     cluster_boost=cluster_boost))
     job = personalize.create_dataset_import_job(jobName=f"{name}-import", datasetArn=dataset,
                                                 dataSource={"dataLocation": str(path)},
                                                 roleArn="arn:aws:iam::000000000000:role/x")["datasetImportJobArn"]
