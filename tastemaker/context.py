@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .jobs.executors import map_in_order
+from .jobs.executors import FanOut, map_in_order
 from .lake import Lake
 from .settings import Settings
 from .store import Store
@@ -22,7 +22,7 @@ class Context:
     region: str
     account_id: str
     clock: Callable[[], float] = field(default=time.time)
-    fan_out: Callable[[Callable[[Any], Any], list[Any], int], list[Any]] = map_in_order
+    fan_out: FanOut = map_in_order
     """fan_out(fn, items, parallel) -> results: the executor's `map` for the independent pieces of one job."""
     caches: dict[str, Any] = field(default_factory=dict)
     """Process-wide caches (loaded models, filters) shared by every request of one service."""

@@ -10,7 +10,7 @@ import optuna
 from pydantic import BaseModel
 
 from ..data.types import TrainingData
-from ..jobs.executors import map_in_order
+from ..jobs.executors import FanOut, map_in_order
 from ..recipes._common import parse_params
 from ..recipes.base import TrainingOptions
 from ..recipes.registry import get_recipe
@@ -73,8 +73,7 @@ def hpo(data: TrainingData, recipe_name: str, ranges: dict[str, list] | None, ma
         seed: int, base_params: dict[str, str] | None = None, features: dict[str, str] | None = None,
         progress: Callable[[float], None] = lambda fraction: None,
         check: Callable[[], None] = lambda: None,
-        fan_out: Callable[[Callable[[Any], Any], list[Any], int], list[Any]] = map_in_order,
-        ) -> tuple[dict[str, str], list[dict[str, Any]]]:
+        fan_out: FanOut = map_in_order) -> tuple[dict[str, str], list[dict[str, Any]]]:
     """Search hyperparameters (TPE, seeded) maximising NDCG@10 (with eventsConfig: the event-weights NDCG) on a
     validation split carved from the training users of the evaluation split only. Trials run in rounds of
     `parallel` through `fan_out` (the executor's map): a round's trials are asked of the study together (TPE's

@@ -9,6 +9,9 @@ from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
+FanOut = Callable[[Callable[[Any], Any], Sequence[Any], int], list[Any]]
+"""fan_out(fn, items, parallel) -> results in order: an executor's `map`, as jobs receive it (ctx.fan_out)."""
+
 
 class Executor(Protocol):
     def submit(self, job_id: int) -> None: ...

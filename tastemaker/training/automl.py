@@ -9,7 +9,7 @@ from typing import Any
 from ..data.types import TrainingData
 from ..errors import InvalidInputException
 from ..evaluation.metrics import METRIC_KEYS
-from ..jobs.executors import map_in_order
+from ..jobs.executors import FanOut, map_in_order
 from . import catalog
 
 DEFAULT_METRIC = "normalized_discounted_cumulative_gain_at_10"
@@ -65,8 +65,7 @@ PARALLEL_CANDIDATES = 2
 
 def choose_recipe(data: TrainingData, config: dict[str, Any] | None, seed: int,
                   progress: Callable[[float], None] = lambda fraction: None,
-                  fan_out: Callable[[Callable[[Any], Any], list[Any], int], list[Any]] = map_in_order,
-                  ) -> tuple[str, dict[str, float]]:
+                  fan_out: FanOut = map_in_order) -> tuple[str, dict[str, float]]:
     """Each candidate trains with its defaults on the evaluation split's training users, minus each one's newest
     10% of rows, and is scored on predicting those rows (every training user validates; the evaluation's
     held-out users are never seen); the best by the metric wins (ties: the first listed). The candidates are
