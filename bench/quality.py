@@ -1,6 +1,10 @@
 """Offline quality: Tastemaker recipes vs Personalize's recorded POC metrics and peers (mean ± std over seeds).
 
     python bench/quality.py [--seeds 5] [--datasets poc,ml-latest-small,ml-100k,beauty,lastfm] [--no-peers]
+                            [--truth newest-10%|next-item]
+
+--truth next-item keeps the documented split's users and input histories but makes each held-out user's truth
+the single row that follows the input (docs/evaluation.md, "next-item mode").
 """
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ from tastemaker.data.build import interactions_from_table  # noqa: E402
 from tastemaker.data.types import TrainingData  # noqa: E402
 from tastemaker.evaluation.metrics import METRIC_KEYS  # noqa: E402
 from tastemaker.evaluation.offline import evaluate  # noqa: E402
-from tastemaker.evaluation.split import personalize_split  # noqa: E402
+from tastemaker.evaluation.split import TRUTH_MODES, personalize_split  # noqa: E402
 from tastemaker.recipes.base import TrainingOptions  # noqa: E402
 from tastemaker.recipes.registry import get_recipe  # noqa: E402
 
@@ -31,11 +35,12 @@ PERSONALIZE = {  # recorded on the POC (ml-latest-small, click + watch rows)
 SHORT = ["coverage", "mrr@25", "ndcg@5", "ndcg@10", "ndcg@25", "p@5", "p@10", "p@25"]
 
 
-def run(inter, name: str, seeds: int, exclude_seen: bool, peers: bool, recipes: list[str]) -> dict:
+def run(inter, name: str, seeds: int, exclude_seen: bool, peers: bool, recipes: list[str],
+        truth: str = "newest-10%") -> dict:
     """{model name: list of metric dicts (one per seed)} plus training seconds."""
     out: dict[str, list] = {}
     for seed in range(seeds):
-        split = personalize_split(inter, seed)
+        split = personalize_split(inter, seed, truth=truth)
         data = TrainingData(split.train)
         for recipe_name in recipes:
             recipe = get_recipe(recipe_name)
@@ -80,6 +85,8 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--datasets", default="poc,ml-latest-small,ml-100k,beauty,lastfm")
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--truth", choices=TRUTH_MODES, default="newest-10%",
+                    help="held-out truth: the documented newest 10%% of rows, or the next row only")
     args = ap.parse_args()
     for name in args.datasets.split(","):
         if name == "poc":
@@ -88,19 +95,20 @@ def main() -> None:
                 continue
             inter = interactions_from_table(datasets.poc_table())
             res = run(inter, name, args.seeds, False, not args.no_peers,
-                      ["aws-user-personalization", "aws-sims", "aws-personalized-ranking"])
+                      ["aws-user-personalization", "aws-sims", "aws-personalized-ranking"], args.truth)
             table(f"POC protocol (ml-latest-small click+watch, {len(inter)} rows, {args.seeds} seeds; "
-                  "seen items kept)", res, PERSONALIZE)
+                  f"seen items kept; truth: {args.truth})", res, PERSONALIZE)
             continue
         parts, loader = datasets.CLEAN[name]
         if not datasets.path(*parts).exists():
             print(f"skip {name}: {datasets.path(*parts)} absent")
             continue
         inter = interactions_from_table(loader())
-        res = run(inter, name, args.seeds, True, not args.no_peers, ["aws-user-personalization"])
+        res = run(inter, name, args.seeds, True, not args.no_peers, ["aws-user-personalization"], args.truth)
         best_peer = max((n for n in res if n.startswith("peer ")), default=None,
                         key=lambda n: np.mean([r["normalized_discounted_cumulative_gain_at_10"] for r in res[n]]))
-        table(f"clean protocol: {name} ({len(inter)} rows, dedup, seen excluded, {args.seeds} seeds)", res)
+        table(f"clean protocol: {name} ({len(inter)} rows, dedup, seen excluded, {args.seeds} seeds; "
+              f"truth: {args.truth})", res)
         if best_peer:
             ours = np.mean([r["normalized_discounted_cumulative_gain_at_10"] for r in res["aws-user-personalization"]])
             peer = np.mean([r["normalized_discounted_cumulative_gain_at_10"] for r in res[best_peer]])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,6 +38,9 @@ class Settings(BaseSettings):
     """The 12-digit account id used in ARNs."""
     region: str = "us-east-1"
     """Region used in ARNs when a request does not name one in its signature."""
+    evaluation_truth: Literal["newest-10%", "next-item"] = "newest-10%"
+    """What GetSolutionMetrics counts as a held-out user's truth: Personalize's documented newest 10% of rows,
+    or only the row that follows the input (`next-item`, one truth item per user; docs/evaluation.md)."""
 
     def resolved_store_url(self) -> str:
         return self.store_url or f"sqlite:///{self.data_dir / 'tastemaker.db'}"

@@ -27,13 +27,15 @@ def _train_on(data: TrainingData, split: EvalSplit) -> TrainingData:
 
 def train_and_evaluate(data: TrainingData, recipe_name: str, params: dict[str, str] | BaseModel | None,
                        features: dict[str, str] | BaseModel | None, seed: int,
-                       options: TrainingOptions | None = None) -> tuple[dict[str, float], dict[str, Any]]:
-    """Personalize's offline metrics: split users (seeded), train on the 90%, evaluate on the rest."""
+                       options: TrainingOptions | None = None, truth: str = "newest-10%"
+                       ) -> tuple[dict[str, float], dict[str, Any]]:
+    """Personalize's offline metrics: split users (seeded), train on the 90%, evaluate on the rest (`truth`:
+    one of split.TRUTH_MODES)."""
     recipe = get_recipe(recipe_name)
     params = parse_params(recipe.HyperParameters, params)
     features = parse_params(recipe.FeatureParameters, features)
     options = options or TrainingOptions(seed=seed)
-    split = personalize_split(data.interactions, seed)
+    split = personalize_split(data.interactions, seed, truth=truth)
     model = recipe.train(_train_on(data, split), params, features, options)
     rewards = data.objective.values if data.objective is not None else None
     return evaluate(model, recipe.recipe_type, split, rewards=rewards), dict(split.info, recipe=recipe_name)

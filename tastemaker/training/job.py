@@ -121,7 +121,8 @@ def full_training(ctx: Context, version: dict[str, Any], name: str, recipe: Any,
         params, trials = tune(ctx, version, name, recipe, settings, data, seed, progress)
         tuned = {"algorithm_hyper_parameters": to_strings(params)}
     metrics, split_info = train_and_evaluate(data, name, params, features, seed,
-                                             TrainingOptions(seed=seed, progress=stage(progress, 0.5, 0.75)))
+                                             TrainingOptions(seed=seed, progress=stage(progress, 0.5, 0.75)),
+                                             truth=ctx.settings.evaluation_truth)
     model = instance(recipe).train(data, params, features,
                                    TrainingOptions(seed=seed, progress=stage(progress, 0.75, 0.98)))
     artifacts.save_model(ctx, version["arn"], name, model)

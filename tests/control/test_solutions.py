@@ -283,3 +283,25 @@ def test_delete_solution_refused_while_a_campaign_serves_it(personalize, group):
     personalize.delete_campaign(campaignArn=campaign)
     personalize.delete_solution(solutionArn=arn)
     assert personalize.list_solution_versions()["solutionVersions"] == []
+
+
+def test_next_item_evaluation_setting_scores_one_truth_item_per_held_out_user(tmp_path):
+    import tastemaker
+    from tastemaker.evaluation.pipeline import train_and_evaluate
+    from tastemaker.training.job import load_data
+
+    with tastemaker.embedded(tmp_path / "data", executor="inline", evaluation_truth="next-item") as emb:
+        group = small_group(emb.personalize, tmp_path)
+        arn = emb.personalize.create_solution(name="pop", datasetGroupArn=group,
+                                              recipeArn=RECIPE + "aws-popularity-count")["solutionArn"]
+        version_arn = emb.personalize.create_solution_version(solutionArn=arn)["solutionVersionArn"]
+        metrics = emb.personalize.get_solution_metrics(solutionVersionArn=version_arn)["metrics"]
+        record = emb.service.base.store.get("solution_version", version_arn)
+        data = load_data(emb.service.base, record)
+    assert set(metrics) == METRICS and record["evaluation"]["truth"] == "next-item"
+    assert metrics["precision_at_25"] <= 1 / 25  # one truth item per user
+    seed = record["evaluation"]["seed"]
+    again, _ = train_and_evaluate(data, "aws-popularity-count", None, None, seed, truth="next-item")
+    documented, _ = train_and_evaluate(data, "aws-popularity-count", None, None, seed)
+    assert {k: round(v, 4) for k, v in again.items()} == metrics
+    assert documented["precision_at_25"] > 1 / 25 >= again["precision_at_25"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -79,3 +80,18 @@ def test_temporal_split_holds_out_every_users_newest_rows_and_trains_on_the_rest
     for u, h, t in zip(split.test_users, split.histories, split.truths):
         rows = inter.item[offsets[u]:offsets[u + 1]]
         assert rows[:len(h)].tolist() == h.items.tolist() and rows[len(h):].tolist() == t.tolist()
+
+
+def test_next_item_mode_keeps_the_users_and_inputs_and_holds_out_only_the_row_that_follows():
+    inter = make([20] * 50 + [3] * 30)
+    plain, nxt = personalize_split(inter, 4), personalize_split(inter, 4, truth="next-item")
+    np.testing.assert_array_equal(plain.test_users, nxt.test_users)
+    assert nxt.info["truth"] == "next-item" and plain.info["truth"] == "newest-10%"
+    offsets = inter.user_offsets()
+    for u, h, h2, t in zip(nxt.test_users, plain.histories, nxt.histories, nxt.truths):
+        np.testing.assert_array_equal(h.items, h2.items)
+        cut = offsets[u] + len(h2)
+        assert t.tolist() == [inter.item[cut]]  # the one row after the input, nothing newer
+    assert len(nxt.train) == len(plain.train)  # the training rows do not change
+    with pytest.raises(ValueError, match="next-item"):
+        personalize_split(inter, 4, truth="last")
