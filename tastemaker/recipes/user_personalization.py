@@ -38,7 +38,7 @@ class UserPersonalizationModel(ArrayModel):
     def setup(self) -> None:
         a = self._arrays
         self.ease_items = a["ease_items"].astype(np.int64)
-        self.ease_b = a["ease_b"]
+        self.ease_b = np.ascontiguousarray(a["ease_b"])  # sparse @ dense copies a Fortran-ordered B each call
         self.ease_pos = np.full(self.n_items, -1, dtype=np.int64)
         self.ease_pos[self.ease_items] = np.arange(len(self.ease_items))
         self.trans = csr_from("trans", a)
@@ -46,7 +46,7 @@ class UserPersonalizationModel(ArrayModel):
         self.blend = {**DEFAULT_BLEND, **dict(zip(BLEND_KEYS, (float(v) for v in a["blend"])))}
         self.als_y = a.get("als_items", np.zeros((self.n_items, 0), dtype=np.float32))
         self.als_gram = self.als_y.T.astype(np.float64) @ self.als_y
-        self.next_b = a.get("next_b", np.zeros((0, 0), dtype=np.float32))
+        self.next_b = np.ascontiguousarray(a.get("next_b", np.zeros((0, 0), dtype=np.float32)))
         pop = np.log1p(self.item_popularity.astype(np.float64))
         self.pop_score = pop / max(pop.max(initial=0.0), 1e-12)
         count = np.maximum(self.item_popularity.astype(np.float64), 1.0)
@@ -232,13 +232,13 @@ class UserPersonalization:
 
     class HyperParameters(Params):
         hidden_dimension: int = hp(149, "Model capacity: the number of catalogue items the collaborative "
-                                   "component covers is 20 x hidden_dimension (capped by ease_max_items).",
+                                   "component covers is 40 x hidden_dimension (capped by ease_max_items).",
                                    ge=32, le=256, tunable=True)
         bptt: int = hp(32, "How many of the newest history items the sequential component looks back over.",
                        ge=2, le=32, tunable=True)
         recency_mask: bool = hp(True, "Learn recency weighting of the history (false: all history weighs the "
                                 "same).", tunable=True)
-        ease_max_items: int = hp(4000, "Most popular items the EASE component models (memory ~ 4 x items^2 "
+        ease_max_items: int = hp(5000, "Most popular items the EASE component models (memory ~ 4 x items^2 "
                                  "bytes).", ge=100, le=20000)
         ease_l2: float = hp(200.0, "EASE L2 regularisation.", ge=1.0, le=10000.0)
         transition_neighbors: int = hp(100, "Next items kept per item in the transition model.", ge=10, le=1000)
@@ -261,7 +261,7 @@ class UserPersonalization:
 
     def _train(self, data: TrainingData, params, features, options: TrainingOptions) -> UserPersonalizationModel:
         params = params.model_copy(update={"ease_max_items": min(params.ease_max_items,
-                                                                 20 * params.hidden_dimension)})
+                                                                 40 * params.hidden_dimension)})
         options.progress(0.0)
         inter = self._rows(data, features)
         blend = fit_blend(inter, params, options.seed, params.recency_mask, options.progress)
@@ -313,7 +313,7 @@ class UserPersonalizationV2(UserPersonalization):
     class HyperParameters(Params):
         apply_recency_bias: bool = hp(True, "Weigh recent history more (learned decay; false: all history "
                                       "weighs the same).")
-        ease_max_items: int = hp(4000, "Most popular items the EASE component models.", ge=100, le=20000)
+        ease_max_items: int = hp(5000, "Most popular items the EASE component models.", ge=100, le=20000)
         ease_l2: float = hp(200.0, "EASE L2 regularisation.", ge=1.0, le=10000.0)
         transition_neighbors: int = hp(100, "Next items kept per item in the transition model.", ge=10, le=1000)
         next_items_l2: float = hp(30.0, "L2 regularisation of the learned next-items model.", ge=0.1, le=10000.0)

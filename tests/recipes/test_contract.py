@@ -7,7 +7,7 @@ from tastemaker.data.types import History
 from tastemaker.recipes.registry import RECIPES, get_recipe
 from tastemaker.testing.recipes import GROUP_A, GROUP_B, RecipeContract
 
-FAST_UP = {"hidden_dimension": "50"}  # 1000-item EASE keeps the real-data floor test quick
+FAST_UP = {"hidden_dimension": "32"}  # a 1,280-item EASE keeps the real-data floor test quick
 
 
 class TestUserPersonalization(RecipeContract):
