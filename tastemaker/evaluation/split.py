@@ -68,7 +68,8 @@ def split_for_users(interactions: Interactions, test_users: np.ndarray, seed: in
         histories.append(_history(interactions, np.arange(lo, cut)))
         truths.append(interactions.item[cut:end].astype(np.int64))
         spans.append((cut, end))
-    info = {"seed": int(seed), "truth": truth, "train_users": int(active - len(test_users)), "test_users": int(len(test_users)),
+    info = {"seed": int(seed), "truth": truth, "train_users": int(active - len(test_users)),
+            "test_users": int(len(test_users)),
             "train_interactions": int(len(train)), "test_input_interactions": int(sum(len(h) for h in histories)),
             "test_truth_interactions": int(sum(len(t) for t in truths))}
     return EvalSplit(train, np.asarray(test_users, dtype=np.int64), histories, truths, int(seed), info,
