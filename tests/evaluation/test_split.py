@@ -95,3 +95,13 @@ def test_next_item_mode_keeps_the_users_and_inputs_and_holds_out_only_the_row_th
     assert len(nxt.train) == len(plain.train)  # the training rows do not change
     with pytest.raises(ValueError, match="next-item"):
         personalize_split(inter, 4, truth="last")
+
+
+def test_the_setting_offers_exactly_the_splits_truth_modes():
+    from typing import get_args
+
+    from tastemaker.evaluation.split import TRUTH_MODES
+    from tastemaker.settings import Settings
+    # the settings keep their own Literal so that importing them stays free of numpy (CLI start-up)
+    assert get_args(Settings.model_fields["evaluation_truth"].annotation) == TRUTH_MODES
+    assert Settings().evaluation_truth == TRUTH_MODES[0]
