@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from tests.poc import INTERACTIONS_SCHEMA, ITEMS_SCHEMA, wait_status
@@ -46,14 +47,15 @@ def write_csvs(directory: Path) -> tuple[Path, Path]:
     return ints, items
 
 
-def setup_group(personalize: Any, directory: Path, name: str = "serving") -> dict[str, str]:
-    """Dataset group with interactions + items imported; returns their ARNs."""
-    ints, items = write_csvs(directory)
+def setup_group(personalize: Any, directory: Path, name: str = "serving", items_schema: str = ITEMS_SCHEMA,
+                write: Callable[[Path], tuple[Path, Path]] = write_csvs) -> dict[str, str]:
+    """Dataset group with interactions + items imported (the CSVs `write` makes); returns their ARNs."""
+    ints, items = write(directory)
     group = personalize.create_dataset_group(name=name)["datasetGroupArn"]
     wait_status(personalize.describe_dataset_group, "datasetGroup", datasetGroupArn=group)
     out = {"dataset_group_arn": group}
     for short, kind, schema, path in (("interactions", "Interactions", INTERACTIONS_SCHEMA, ints),
-                                      ("items", "Items", ITEMS_SCHEMA, items)):
+                                      ("items", "Items", items_schema, items)):
         schema_arn = personalize.create_schema(name=f"{name}-{short}", schema=schema)["schemaArn"]
         dataset = personalize.create_dataset(name=f"{name}-{short}", schemaArn=schema_arn, datasetGroupArn=group,
                                              datasetType=kind)["datasetArn"]

@@ -4,47 +4,15 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
-import pyarrow as pa
 import scipy.sparse as sp
 
 from ..data.types import TrainingData
 from ._common import Params, csr_arrays, hp, item_stats, parse_params, top_k_rows, user_item_matrix
 from .base import TrainingOptions
+from .item_metadata import metadata_matrix
 from .sims import NeighborModel, cooccurrence_neighbors
 
 COLD_INTERACTIONS = 5
-
-
-def metadata_matrix(data: TrainingData, item_ids: np.ndarray) -> sp.csr_matrix:
-    """Items x tokens: one column per (categorical column, value) ('|'-separated values), IDF-weighted,
-    rows L2-normalised. Items absent from the Items table get an empty row."""
-    table: pa.Table | None = data.items
-    n = len(item_ids)
-    if table is None or table.num_rows == 0:
-        return sp.csr_matrix((n, 0), dtype=np.float32)
-    names = {c.upper(): c for c in table.column_names}
-    index = {str(i): k for k, i in enumerate(item_ids)}
-    rows_of = [index.get(str(v), -1) for v in table[names["ITEM_ID"]].to_pylist()]
-    vocab: dict[tuple[str, str], int] = {}
-    rows, cols = [], []
-    for col in table.column_names:
-        field = data.item_fields.get(col)
-        categorical = field.get("categorical", False) if field else pa.types.is_string(table[col].type)
-        if col.upper() == "ITEM_ID" or not categorical:
-            continue
-        for r, value in zip(rows_of, table[col].to_pylist()):
-            if r < 0 or value is None:
-                continue
-            for token in str(value).split("|"):
-                if token:
-                    rows.append(r)
-                    cols.append(vocab.setdefault((col, token.strip().lower()), len(vocab)))
-    m = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(n, len(vocab)))
-    m.data[:] = 1.0
-    df = np.asarray((m > 0).sum(axis=0)).ravel()
-    m = m @ sp.diags(np.log((1.0 + n) / (1.0 + df)).astype(np.float32) + 1.0)
-    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
-    return (sp.diags(1.0 / np.maximum(norms, 1e-12)) @ m).astype(np.float32).tocsr()
 
 
 def metadata_neighbors(meta: sp.csr_matrix, k: int, chunk: int = 1024) -> sp.csr_matrix:

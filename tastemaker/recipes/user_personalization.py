@@ -17,12 +17,14 @@ from ._common import (ArrayModel, Params, csr_arrays, csr_from, history_length_f
 from .als import fit_als, fold_in
 from .base import TrainingOptions
 from .ease import fit_ease, head_items
+from .item_metadata import creation_times, metadata_matrix, metadata_popularity, profile_match
 from .sequential import NEXT_ITEMS, fit_next_items, next_items_input, transitions
 
 BLEND_KEYS = ("w_cf", "cf_decay", "w_rep", "rep_decay", "w_tr", "w_pop", "w_als", "cf_idf", "w_seq")
 DEFAULT_BLEND = {"w_cf": 1.0, "cf_decay": 1.0, "w_rep": 0.0, "rep_decay": 0.9, "w_tr": 0.0, "w_pop": 0.01,
                  "w_als": 0.0, "cf_idf": 0.0, "w_seq": 0.0}
 ALS = {"factors": 64, "iterations": 15, "alpha": 10.0, "reg": 0.05}  # implicit-ALS component
+UNSEEN_BELOW_RANK = 25  # items without interactions are placed below the user's 25th best other item
 WEIGHTS = [0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 # a negative repeat weight is learned where re-interactions do not happen: seen items are pushed down
 SPACE = {"w_rep": [-10.0, -1.0] + WEIGHTS, "w_tr": WEIGHTS, "w_pop": WEIGHTS,
@@ -53,6 +55,10 @@ class UserPersonalizationModel(ArrayModel):
         self.idf = np.log1p(count.max(initial=1.0) / count)  # history weights that favour rarer items
         self.objective = a.get("objective", np.zeros(self.n_items, dtype=np.float32)).astype(np.float64)
         self.objective_share = float(a.get("objective_share", 0.0))
+        self.meta = csr_from("meta", a) if "meta_shape" in a else sp.csr_matrix((self.n_items, 0), dtype=np.float32)
+        self.unseen = np.flatnonzero(self.item_popularity == 0)
+        self.unseen_prior = metadata_popularity(self.meta, self.item_popularity, self.unseen)
+        self.item_created = np.asarray(a.get("item_created", np.full(self.n_items, np.nan)), dtype=np.float64)
 
     def cf_batch(self, histories: list[np.ndarray], decay: float, idf: float = 0.0) -> np.ndarray:
         """(len(histories), n) EASE scores of recency- (and idf ** `idf`-) weighted histories."""
@@ -119,6 +125,34 @@ class UserPersonalizationModel(ArrayModel):
         if self.objective_share > 0:  # optimizationObjective: part of the score is the item's objective rank
             s = (1.0 - self.objective_share) * s / max(float(np.abs(s).max()), 1e-12) \
                 + self.objective_share * self.objective
+        return self.place_unseen(s, np.asarray(history.items, dtype=np.int64), b["cf_decay"])
+
+    def place_unseen(self, s: np.ndarray, items: np.ndarray, decay: float) -> np.ndarray:
+        """Items nobody interacted with in training (new items of the Items dataset) have no collaborative
+        signal: with item metadata they are ordered half by how well it matches the history (recency-weighted),
+        half by how popular items with the same metadata are (bench/cold_items.py measured both halves and their
+        mix), and placed just below the user's UNSEEN_BELOW_RANK-th best other item, so they never displace the
+        top of the list but lead the exploration candidates. Items in the history keep their score."""
+        items = items[(items >= 0) & (items < self.n_items)]
+        if not len(self.unseen) or self.meta.shape[1] == 0 or not len(items):
+            return s
+        fresh = ~np.isin(self.unseen, items)
+        unseen = self.unseen[fresh]
+        others = np.ones(self.n_items, dtype=bool)
+        others[self.unseen] = False
+        others[items] = False
+        rest = s[others]
+        if not len(unseen) or not len(rest):
+            return s
+        k = min(UNSEEN_BELOW_RANK, len(rest))
+        ref = float(np.partition(rest, len(rest) - k)[len(rest) - k])
+        match = profile_match(self.meta, items, recency_weights(len(items), decay), unseen)
+        match = 0.5 * match + 0.5 * self.unseen_prior[fresh]
+        s = np.array(s, dtype=np.float64)
+        if ref > 0:
+            s[unseen] = 0.999 * ref * match
+        else:
+            s[unseen] = ref - 1e-6 * (1.0 + abs(ref)) * (2.0 - match)
         return s
 
 
@@ -268,7 +302,9 @@ class UserPersonalization:
         options.progress(0.6)
         arrays = build_arrays(inter, params, blend, options.seed, check=lambda: options.progress(0.8))
         pop, first = item_stats(data.interactions)
-        arrays.update(item_popularity=pop, item_first_seen=first)
+        ids = data.interactions.item_ids
+        arrays.update(item_popularity=pop, item_first_seen=first, item_created=creation_times(data, ids),
+                      **csr_arrays("meta", metadata_matrix(data, ids)))
         if data.objective is not None:
             arrays.update(objective=rank_scores(data.objective.values).astype(np.float32),
                           objective_share=np.asarray(data.objective.share))
@@ -301,7 +337,8 @@ class UserPersonalization:
         arrays["als_items"] = np.vstack([als, np.zeros((len(new_ids), als.shape[1]), dtype=als.dtype)])
         if "objective" in arrays:  # new items have no objective rank until the next FULL training
             arrays["objective"] = np.concatenate([arrays["objective"], np.zeros(len(new_ids), dtype=np.float32)])
-        arrays.update(item_ids=ids, item_popularity=pop, item_first_seen=first, **csr_arrays("trans", trans))
+        arrays.update(item_ids=ids, item_popularity=pop, item_first_seen=first, **csr_arrays("trans", trans),
+                      item_created=creation_times(data, ids), **csr_arrays("meta", metadata_matrix(data, ids)))
         options.progress(1.0)
         return UserPersonalizationModel(arrays)
 

@@ -19,18 +19,21 @@ def settings(served: Any, config: dict[str, Any] | None) -> tuple[float, float]:
 
 
 def cold_items(served: Any, cutoff_days: float) -> np.ndarray:
-    """Items first seen within `cutoff_days` of the newest data and interacted with less than the median."""
+    """Items no older than `cutoff_days` before the newest first interaction and interacted with no more than
+    the median item. An item's age comes from its CREATION_TIMESTAMP (Items dataset) where given, else from its
+    first interaction, as Personalize documents; so new items nobody interacted with yet are explored too."""
     key = ("cold", cutoff_days)
     found = served.memo.get(key)
     if found is None:
         seen = served.first_seen
-        known = ~np.isnan(seen)
-        if not known.any():
+        born = seen if served.created is None else np.where(np.isnan(served.created), seen, served.created)
+        interacted = ~np.isnan(seen)
+        if not interacted.any():
             found = np.zeros(0, np.int64)
         else:
             newest = float(np.nanmax(seen))
-            recent = known & (np.nan_to_num(seen, nan=-np.inf) >= newest - cutoff_days * DAY_S)
-            few = served.popularity <= np.median(served.popularity[known])
+            recent = np.nan_to_num(born, nan=-np.inf) >= newest - cutoff_days * DAY_S
+            few = served.popularity <= np.median(served.popularity[interacted])
             found = np.flatnonzero(recent & few).astype(np.int64)
         served.memo[key] = found
     return found

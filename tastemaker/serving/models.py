@@ -30,8 +30,9 @@ class ServedModel:
     index: dict[str, int]
     popular: np.ndarray  # internal ids, most popular first
     popularity: np.ndarray
-    first_seen: np.ndarray
+    first_seen: np.ndarray  # first interaction, epoch seconds (NaN: none)
     returns_scores: bool
+    created: np.ndarray | None = None  # CREATION_TIMESTAMP from the Items dataset where the model kept it
     group_codes: dict[str, Any] = field(default_factory=dict)  # histories: group vocabulary -> model ids
     memo: dict[Any, Any] = field(default_factory=dict)  # derived arrays (exploration candidates, ...)
 
@@ -71,7 +72,7 @@ def _build(ctx: Any, solution_version_arn: str) -> ServedModel:
         recipe_name=recipe_name, recipe_type=recipe_type, model=model, item_ids=item_ids,
         index={str(v): i for i, v in enumerate(item_ids)},
         popular=np.argsort(-popularity, kind="stable").astype(np.int64), popularity=popularity,
-        first_seen=first_seen,
+        first_seen=first_seen, created=getattr(model, "item_created", None),
         returns_scores=recipe_type in ("USER_PERSONALIZATION", "PERSONALIZED_RANKING")
         and recipe_name not in NO_SCORE_RECIPES,
     )

@@ -58,6 +58,18 @@ def _full(served: Any, group: GroupHistories, user_id: str | None,
     return served.popular, served.popular_scores(served.popular)
 
 
+def alternate(where: np.ndarray, untried: np.ndarray) -> np.ndarray:
+    """Exploration candidates (positions in a ranking, best first) reordered to take turns: an item nobody has
+    interacted with yet (`untried[position]`; ordered by the model, for user-personalization by item metadata),
+    then one with few interactions, and so on, so new items get exposure beside the little-known ones."""
+    new, few = where[untried[where]], where[~untried[where]]
+    out = np.empty(len(where), dtype=where.dtype)
+    k = min(len(new), len(few))
+    out[0:2 * k:2], out[1:2 * k:2] = new[:k], few[:k]
+    out[2 * k:] = new[k:] if len(new) > k else few[k:]
+    return out
+
+
 def _build(served: Any, group: GroupHistories, user_id: str | None, item_id: str | None,
            cold: np.ndarray | None) -> Ranking:
     ids, scores = _full(served, group, user_id, item_id)
@@ -65,7 +77,7 @@ def _build(served: Any, group: GroupHistories, user_id: str | None, item_id: str
     if cold is not None and len(cold):
         is_cold = np.zeros(served.n_items, dtype=bool)
         is_cold[cold] = True
-        where = np.flatnonzero(is_cold[ids])[:COLD_DEPTH]
+        where = alternate(np.flatnonzero(is_cold[ids]), served.popularity[ids] == 0)[:COLD_DEPTH]
         out.cold_ids, out.cold_scores = ids[where], scores[where]
     return out
 
