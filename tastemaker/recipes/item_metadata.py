@@ -1,5 +1,5 @@
-"""Item metadata for the recipes: the IDF-weighted token matrix of the Items dataset's categorical columns,
-each item's creation time, and how well items match a history by metadata."""
+"""Item metadata for the recipes: the IDF-weighted token matrix of the Items dataset (categorical values and
+numeric deciles), each item's creation time, and how well items match a history by metadata."""
 from __future__ import annotations
 
 import numpy as np
