@@ -13,12 +13,14 @@ from ..data.types import History, Interactions, TrainingData
 from ..evaluation.split import temporal_split
 from . import blend as bl
 from ._common import (ArrayModel, Params, csr_arrays, csr_from, history_length_filter, hp, item_stats,
-                      parse_params, rank_scores, recency_weights, user_item_matrix, weighted_user_item_matrix)
+                      parse_params, popularity_fallback, rank_scores, recency_weights, user_item_matrix,
+                      weighted_user_item_matrix)
 from .als import fit_als, fold_in
 from .base import TrainingOptions
 from .ease import fit_ease, head_items
 from .item_metadata import creation_times, metadata_matrix, metadata_popularity, profile_match
 from .sequential import NEXT_ITEMS, fit_next_items, next_items_input, transitions
+from .user_segments import Segments, fit_segments
 
 BLEND_KEYS = ("w_cf", "cf_decay", "w_rep", "rep_decay", "w_tr", "w_pop", "w_als", "cf_idf", "w_seq")
 DEFAULT_BLEND = {"w_cf": 1.0, "cf_decay": 1.0, "w_rep": 0.0, "rep_decay": 0.9, "w_tr": 0.0, "w_pop": 0.01,
@@ -59,6 +61,19 @@ class UserPersonalizationModel(ArrayModel):
         self.unseen = np.flatnonzero(self.item_popularity == 0)
         self.unseen_prior = metadata_popularity(self.meta, self.item_popularity, self.unseen)
         self.item_created = np.asarray(a.get("item_created", np.full(self.n_items, np.nan)), dtype=np.float64)
+        self.segments = Segments(a, self.n_items)
+        self.metadata_columns = self.segments.columns  # the Users columns that segment_ranking reads
+
+    def segment_ranking(self, values: dict) -> tuple[np.ndarray, np.ndarray] | None:
+        """The whole catalogue for a user without interactions, from its Users metadata (`values`: column ->
+        value): the items most shared among training users with the same values, then by popularity; scores
+        sum to 1. None when none of the values is known to the model (serve popular items then)."""
+        s = self.segments.scores(values)
+        if s is None:
+            return None
+        s = s + popularity_fallback(self.item_popularity)
+        ids = np.argsort(-s, kind="stable")
+        return ids, s[ids] / s.sum()
 
     def cf_batch(self, histories: list[np.ndarray], decay: float, idf: float = 0.0) -> np.ndarray:
         """(len(histories), n) EASE scores of recency- (and idf ** `idf`-) weighted histories."""
@@ -304,7 +319,7 @@ class UserPersonalization:
         pop, first = item_stats(data.interactions)
         ids = data.interactions.item_ids
         arrays.update(item_popularity=pop, item_first_seen=first, item_created=creation_times(data, ids),
-                      **csr_arrays("meta", metadata_matrix(data, ids)))
+                      **csr_arrays("meta", metadata_matrix(data, ids)), **fit_segments(data, data.interactions))
         if data.objective is not None:
             arrays.update(objective=rank_scores(data.objective.values).astype(np.float32),
                           objective_share=np.asarray(data.objective.share))
@@ -330,7 +345,8 @@ class UserPersonalization:
         pop, first = item_stats(moved)
         first = np.where(np.isnan(first), np.concatenate([model.item_first_seen,
                                                          np.full(len(new_ids), np.nan)]), first)
-        arrays = model.arrays()
+        arrays = {k: v for k, v in model.arrays().items() if not k.startswith("seg_")}
+        arrays.update(fit_segments(data, moved))
         trans = csr_from("trans", arrays)
         trans.resize((len(ids), len(ids)))
         als = model.als_y

@@ -27,20 +27,42 @@ class Ranking:
     cold_scores: np.ndarray | None = None
 
 
-def _key(served: Any, group: GroupHistories, user_id: str | None, item_id: str | None, cold: Any) -> tuple | None:
+def metadata_values(ctx: Any, served: Any, group: GroupHistories, user_id: str | None) -> tuple | None:
+    """(column, value) pairs of a user without interactions from the Users dataset, for models that serve such
+    users from it (user-personalization trained with Users metadata); None otherwise."""
+    columns = getattr(served.model, "metadata_columns", None)
+    if not columns or user_id is None or served.recipe_type == "RELATED_ITEMS" \
+            or served.recipe_name in USER_INDEPENDENT:
+        return None
+    rows = group.users.get(user_id)
+    if rows is not None and len(rows.codes):
+        return None
+    from .items import item_columns
+
+    users = item_columns(ctx, served.dataset_group_arn, "USERS")
+    found = tuple((c, users.column(c).get(user_id)) for c in columns)
+    found = tuple((c, v) for c, v in found if v is not None)
+    return found or None
+
+
+def _key(served: Any, group: GroupHistories, user_id: str | None, item_id: str | None, cold: Any,
+         values: tuple | None = None) -> tuple | None:
     if served.recipe_type == "RELATED_ITEMS":
         return (served.solution_version_arn, "item", item_id, cold)
     if served.recipe_name in USER_INDEPENDENT:
         return (served.solution_version_arn, "everyone", None, cold)
+    if values is not None:
+        return (served.solution_version_arn, "metadata", values, cold)
     rows = group.users.get(user_id) if user_id is not None else None
     if rows is None:
         return (served.solution_version_arn, "popular", None, cold)
     return (served.solution_version_arn, id(group.token), user_id, len(rows.codes), cold)
 
 
-def _full(served: Any, group: GroupHistories, user_id: str | None,
-          item_id: str | None) -> tuple[np.ndarray, np.ndarray]:
-    """The whole catalogue in model order (popularity when the model knows nothing of the user/item)."""
+def _full(served: Any, group: GroupHistories, user_id: str | None, item_id: str | None,
+          values: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The whole catalogue in model order: from the user's history, else from its Users metadata (`values`)
+    where the model can, else by popularity."""
     n = served.n_items
     if served.recipe_type == "RELATED_ITEMS":
         item = served.index.get(item_id) if item_id is not None else None
@@ -55,6 +77,9 @@ def _full(served: Any, group: GroupHistories, user_id: str | None,
         if len(history):
             ids, scores = served.model.recommend(history, n)
             return np.asarray(ids, np.int64), np.asarray(scores, np.float64)
+        found = served.model.segment_ranking(dict(values)) if values is not None else None
+        if found is not None:
+            return np.asarray(found[0], np.int64), np.asarray(found[1], np.float64)
     return served.popular, served.popular_scores(served.popular)
 
 
@@ -71,8 +96,8 @@ def alternate(where: np.ndarray, untried: np.ndarray) -> np.ndarray:
 
 
 def _build(served: Any, group: GroupHistories, user_id: str | None, item_id: str | None,
-           cold: np.ndarray | None) -> Ranking:
-    ids, scores = _full(served, group, user_id, item_id)
+           cold: np.ndarray | None, values: tuple | None = None) -> Ranking:
+    ids, scores = _full(served, group, user_id, item_id, values)
     out = Ranking(ids[:DEPTH], scores[:DEPTH], len(ids) <= DEPTH)
     if cold is not None and len(cold):
         is_cold = np.zeros(served.n_items, dtype=bool)
@@ -89,11 +114,12 @@ def ranking(ctx: Any, served: Any, group: GroupHistories, user_id: str | None, i
     if cache is None:
         with _lock:
             cache = ctx.caches.setdefault("rankings", OrderedDict())
-    key = _key(served, group, user_id, item_id, cold_key)
+    values = metadata_values(ctx, served, group, user_id)
+    key = _key(served, group, user_id, item_id, cold_key, values)
     found = cache.get(key)
     if found is not None:
         return found
-    found = _build(served, group, user_id, item_id, cold)
+    found = _build(served, group, user_id, item_id, cold, values)
     with _lock:
         cache[key] = found
         while len(cache) > MAX_ENTRIES:
@@ -101,7 +127,7 @@ def ranking(ctx: Any, served: Any, group: GroupHistories, user_id: str | None, i
     return found
 
 
-def full(served: Any, group: GroupHistories, user_id: str | None, item_id: str | None) -> Ranking:
+def full(ctx: Any, served: Any, group: GroupHistories, user_id: str | None, item_id: str | None) -> Ranking:
     """The whole-catalogue ranking, uncached (for filters that removed most of the cached prefix)."""
-    ids, scores = _full(served, group, user_id, item_id)
+    ids, scores = _full(served, group, user_id, item_id, metadata_values(ctx, served, group, user_id))
     return Ranking(ids, scores, True)

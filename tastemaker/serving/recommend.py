@@ -59,7 +59,8 @@ def ranked(ctx: Any, ask: Ask, use: FilterUse | None, n: int, cold: np.ndarray |
     found = rankings.ranking(ctx, ask.served, ask.group, ask.user_id, ask.item_id, cold, cold_key)
     ids, scores = _passing(ctx, ask, found, use, n)
     if len(ids) < n and not found.complete:
-        ids, scores = _passing(ctx, ask, rankings.full(ask.served, ask.group, ask.user_id, ask.item_id), use, n)
+        whole = rankings.full(ctx, ask.served, ask.group, ask.user_id, ask.item_id)
+        ids, scores = _passing(ctx, ask, whole, use, n)
     return ids, scores, found
 
 
@@ -119,7 +120,14 @@ def rank_items(ctx: Any, ask: Ask, input_list: list[str]) -> list[tuple[str, flo
         return unknown
     ids = np.fromiter((served.index[i] for i in known), np.int64, len(known))
     history = user_history(served, ask.group, ask.user_id)
-    if len(history) == 0:
+    values = rankings.metadata_values(ctx, served, ask.group, ask.user_id) if len(history) == 0 else None
+    by_metadata = served.model.segment_ranking(dict(values)) if values is not None else None
+    if by_metadata is not None:  # a user known only from the Users dataset
+        whole = np.zeros(served.n_items)
+        whole[by_metadata[0]] = by_metadata[1]
+        weights = whole[ids] + 1e-12
+        scores = weights / weights.sum()
+    elif len(history) == 0:
         weights = served.popularity[ids] + 1e-12
         scores = weights / weights.sum()
     else:
