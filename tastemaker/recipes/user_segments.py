@@ -85,7 +85,8 @@ def fit_segments(data: TrainingData, inter: Interactions) -> dict[str, np.ndarra
     keep = np.flatnonzero(size >= MIN_USERS)
     if not len(keep):
         return {}
-    x = sp.csr_matrix((np.ones(len(inter), np.float32), (inter.user, inter.item)), shape=(inter.n_users, inter.n_items))
+    x = sp.csr_matrix((np.ones(len(inter), np.float32), (inter.user, inter.item)),
+                      shape=(inter.n_users, inter.n_items))
     x.data[:] = 1.0  # a user counts once per item
     share = sp.diags(1.0 / size[keep]) @ (members[keep] @ x)
     names = np.asarray(list(vocab), dtype=object)[keep]
