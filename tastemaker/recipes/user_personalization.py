@@ -163,6 +163,8 @@ class UserPersonalizationModel(ArrayModel):
         ref = float(np.partition(rest, len(rest) - k)[len(rest) - k])
         match = profile_match(self.meta, items, recency_weights(len(items), decay), unseen)
         match = 0.5 * match + 0.5 * self.unseen_prior[fresh]
+        if self.objective_share > 0:  # optimizationObjective: the item's objective rank counts here too
+            match = (1.0 - self.objective_share) * match + self.objective_share * self.objective[unseen]
         s = np.array(s, dtype=np.float64)
         if ref > 0:
             s[unseen] = 0.999 * ref * match

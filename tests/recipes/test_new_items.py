@@ -87,3 +87,21 @@ def test_update_gives_new_items_their_metadata():
     index = {str(v): k for k, v in enumerate(updated.item_ids)}
     s = updated.scores(History.of([index["a0"], index["a1"]]))
     assert updated.meta.shape[0] == len(updated.item_ids) and s[index["newA"]] > s[index["newB"]]
+
+
+def test_an_optimization_objective_also_orders_new_items():
+    from tastemaker.data.types import ItemObjective
+
+    data = with_new_items(checkerboard(), {"cheap": "A", "dear": "A"})
+    ids = [str(v) for v in data.interactions.item_ids]
+    price = np.asarray([100.0 if i == "dear" else 1.0 for i in ids])
+    recipe = get_recipe("aws-user-personalization")
+    plain = recipe.train(data, {}, {}, TrainingOptions(seed=0))
+    model = recipe.train(dataclasses.replace(data, objective=ItemObjective("PRICE", price, 0.3)), {}, {},
+                         TrainingOptions(seed=0))
+    h = History.of([ids.index("a0"), ids.index("a1")])
+    cheap, dear = ids.index("cheap"), ids.index("dear")
+    assert plain.scores(h)[cheap] == plain.scores(h)[dear]  # the same metadata
+    s = model.scores(h)
+    others = np.setdiff1d(np.flatnonzero(model.item_popularity > 0), h.items)
+    assert s[dear] > s[cheap] and s[dear] < s[others].min()
