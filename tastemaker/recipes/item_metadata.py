@@ -7,8 +7,7 @@ import pyarrow as pa
 import scipy.sparse as sp
 
 from ..data.types import TrainingData
-
-NUMERIC_BINS = 10
+from .metadata_tokens import table_tokens, token_columns
 
 
 def metadata_matrix(data: TrainingData, item_ids: np.ndarray) -> sp.csr_matrix:
@@ -19,47 +18,22 @@ def metadata_matrix(data: TrainingData, item_ids: np.ndarray) -> sp.csr_matrix:
     n = len(item_ids)
     if table is None or table.num_rows == 0:
         return sp.csr_matrix((n, 0), dtype=np.float32)
-    names = {c.upper(): c for c in table.column_names}
+    id_column = next(c for c in table.column_names if c.upper() == "ITEM_ID")
+    columns, edges = token_columns(table, data.item_fields, {"ITEM_ID", "CREATION_TIMESTAMP"})
     index = {str(i): k for k, i in enumerate(item_ids)}
-    rows_of = [index.get(str(v), -1) for v in table[names["ITEM_ID"]].to_pylist()]
-    vocab: dict[tuple[str, str], int] = {}
+    vocab: dict[str, int] = {}
     rows, cols = [], []
-    for col in table.column_names:
-        field = data.item_fields.get(col)
-        categorical = field.get("categorical", False) if field else pa.types.is_string(table[col].type)
-        if col.upper() in ("ITEM_ID", "CREATION_TIMESTAMP"):
-            continue
-        if not categorical:
-            numeric_tokens(col, table[col], rows_of, vocab, rows, cols)
-            continue
-        for r, value in zip(rows_of, table[col].to_pylist()):
-            if r < 0 or value is None:
-                continue
-            for token in str(value).split("|"):
-                if token:
-                    rows.append(r)
-                    cols.append(vocab.setdefault((col, token.strip().lower()), len(vocab)))
+    for item, tokens in table_tokens(table, id_column, columns, edges):
+        r = index.get(item, -1)
+        if r >= 0:
+            rows.extend([r] * len(tokens))
+            cols.extend(vocab.setdefault(t, len(vocab)) for t in tokens)
     m = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(n, len(vocab)))
     m.data[:] = 1.0
     df = np.asarray((m > 0).sum(axis=0)).ravel()
     m = m @ sp.diags(np.log((1.0 + n) / (1.0 + df)).astype(np.float32) + 1.0)
     norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
     return (sp.diags(1.0 / np.maximum(norms, 1e-12)) @ m).astype(np.float32).tocsr()
-
-
-def numeric_tokens(col: str, values: pa.ChunkedArray, rows_of: list[int], vocab: dict, rows: list, cols: list,
-                   bins: int = NUMERIC_BINS) -> None:
-    """Append one token per item for a numeric column: the decile its value falls in (nulls get none)."""
-    if not (pa.types.is_integer(values.type) or pa.types.is_floating(values.type)):
-        return
-    x = np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.float64)
-    ok = np.isfinite(x) & (np.asarray(rows_of) >= 0)
-    if not ok.any():
-        return
-    edges = np.unique(np.quantile(x[ok], np.linspace(0, 1, bins + 1)[1:-1]))
-    for r, b in zip(np.asarray(rows_of)[ok].tolist(), np.searchsorted(edges, x[ok], side="right").tolist()):
-        rows.append(r)
-        cols.append(vocab.setdefault((col, f"bin {b}"), len(vocab)))
 
 
 def creation_times(data: TrainingData, item_ids: np.ndarray) -> np.ndarray:

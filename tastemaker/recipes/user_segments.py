@@ -5,44 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 import scipy.sparse as sp
 
 from ..data.types import Interactions, TrainingData
 from ._common import csr_arrays, csr_from, top_k_rows
+from .metadata_tokens import SEP, table_tokens, token_columns, value_tokens
 
-NUMERIC_BINS = 10
 MIN_USERS = 5  # a value shared by fewer training users says too little
 TOP_ITEMS = 500  # items kept per value
-SEP = "\x1f"
-
-
-def _numeric(values: pa.ChunkedArray) -> bool:
-    return pa.types.is_integer(values.type) or pa.types.is_floating(values.type)
-
-
-def _categorical(col: str, values: pa.ChunkedArray, fields: dict[str, dict]) -> bool:
-    field = fields.get(col)
-    return bool(field.get("categorical", False)) if field else pa.types.is_string(values.type)
-
-
-def value_tokens(values: dict[str, Any], edges: dict[str, np.ndarray]) -> list[str]:
-    """Tokens of one user's metadata: `col<SEP>value` per '|'-separated categorical value (lower case), and
-    `col<SEP>bin k` for numeric columns with decile edges."""
-    out = []
-    for col, value in values.items():
-        if value is None:
-            continue
-        if col in edges:
-            try:
-                x = float(value)
-            except (TypeError, ValueError):
-                continue
-            if np.isfinite(x):
-                out.append(f"{col}{SEP}bin {int(np.searchsorted(edges[col], x, side='right'))}")
-            continue
-        out.extend(f"{col}{SEP}{t.strip().lower()}" for t in str(value).split("|") if t.strip())
-    return out
 
 
 def fit_segments(data: TrainingData, inter: Interactions) -> dict[str, np.ndarray]:
@@ -54,30 +24,17 @@ def fit_segments(data: TrainingData, inter: Interactions) -> dict[str, np.ndarra
     id_col = next((c for c in table.column_names if c.upper() == "USER_ID"), None)
     if id_col is None:
         return {}
-    columns, edges = [], {}
-    for col in table.column_names:
-        if col == id_col:
-            continue
-        if _categorical(col, table[col], data.user_fields):
-            columns.append(col)
-        elif _numeric(table[col]):
-            x = np.asarray(table[col].to_numpy(zero_copy_only=False), dtype=np.float64)
-            if np.isfinite(x).any():
-                columns.append(col)
-                edges[col] = np.unique(np.quantile(x[np.isfinite(x)], np.linspace(0, 1, NUMERIC_BINS + 1)[1:-1]))
+    columns, edges = token_columns(table, data.user_fields, {"USER_ID"})
     if not columns:
         return {}
     index = {str(u): k for k, u in enumerate(inter.user_ids)}
     vocab: dict[str, int] = {}
     rows, cols = [], []
-    records = table.select([id_col] + columns).to_pylist()
-    for record in records:
-        u = index.get(str(record.pop(id_col)), -1)
-        if u < 0:
-            continue
-        for token in set(value_tokens(record, edges)):
-            rows.append(vocab.setdefault(token, len(vocab)))
-            cols.append(u)
+    for user, tokens in table_tokens(table, id_col, columns, edges):
+        u = index.get(user, -1)
+        if u >= 0:
+            rows.extend(vocab.setdefault(t, len(vocab)) for t in tokens)
+            cols.extend([u] * len(tokens))
     if not vocab:
         return {}
     members = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(vocab), inter.n_users))

@@ -10,9 +10,10 @@ import pyarrow as pa
 from tastemaker.data.build import interactions_from_table
 from tastemaker.data.types import History, TrainingData
 from tastemaker.recipes.base import TrainingOptions
+from tastemaker.recipes.metadata_tokens import SEP, value_tokens
 from tastemaker.recipes.registry import get_recipe
 from tastemaker.recipes.user_personalization import UserPersonalizationModel
-from tastemaker.recipes.user_segments import SEP, fit_segments, value_tokens
+from tastemaker.recipes.user_segments import fit_segments
 from tastemaker.testing.recipes import checkerboard
 
 FIELDS = {"SEGMENT": {"name": "SEGMENT", "type": "string", "categorical": True},
