@@ -29,7 +29,7 @@ from tastemaker.data.build import interactions_from_table  # noqa: E402
 from tastemaker.data.types import History, TrainingData  # noqa: E402
 from tastemaker.recipes._common import recency_weights  # noqa: E402
 from tastemaker.recipes.base import TrainingOptions  # noqa: E402
-from tastemaker.recipes.item_metadata import profile_match  # noqa: E402
+from tastemaker.recipes.item_metadata import metadata_popularity, profile_match  # noqa: E402
 from tastemaker.recipes.registry import get_recipe  # noqa: E402
 from tastemaker.recipes.user_personalization import UserPersonalizationModel  # noqa: E402
 
@@ -87,10 +87,6 @@ def run_seed(name: str, seed: int) -> dict[str, float]:
         "GENRE": {"name": "GENRE", "type": "string", "categorical": True},
         "YEAR": {"name": "YEAR", "type": ["null", "int"]}})
     model = get_recipe("aws-user-personalization").train(data, {}, {}, TrainingOptions(seed=seed))
-    tokens = (model.meta > 0).astype(np.float64).tocsr()
-    warm = model.item_popularity.astype(np.float64)
-    token_pop = (tokens.T @ warm) / np.maximum(np.asarray(tokens[warm > 0].sum(axis=0)).ravel(), 1.0)
-    by_tokens = (tokens @ token_pop) / np.maximum(np.asarray(tokens.sum(axis=1)).ravel(), 1.0)
     plain = UserPersonalizationModel({k: v for k, v in model.arrays().items() if not k.startswith("meta_")})
     index = {str(v): k for k, v in enumerate(inter.item_ids)}
     user_index = {str(v): k for k, v in enumerate(inter.user_ids)}
@@ -102,7 +98,7 @@ def run_seed(name: str, seed: int) -> dict[str, float]:
             truths.setdefault(u, set()).add(index[i])
     offsets = inter.user_offsets()
     rows: dict[str, list] = {"model": [], "match only": [], "popular metadata": [], "random": []}
-    popular_order = pool[np.argsort(-by_tokens[pool], kind="stable")]
+    popular_order = pool[np.argsort(-metadata_popularity(model.meta, model.item_popularity, pool), kind="stable")]
     same_top = []
     for u, truth in truths.items():
         k = user_index[u]

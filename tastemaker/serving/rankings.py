@@ -10,6 +10,7 @@ import numpy as np
 
 from ..data.types import History
 from .histories import GroupHistories, user_history
+from .items import item_columns
 
 DEPTH = 1000  # cached prefix of the ranking; deeper requests are computed on the spot
 COLD_DEPTH = 200  # best-ranked exploration candidates kept beside it
@@ -37,8 +38,6 @@ def metadata_values(ctx: Any, served: Any, group: GroupHistories, user_id: str |
     rows = group.users.get(user_id)
     if rows is not None and len(rows.codes):
         return None
-    from .items import item_columns
-
     users = item_columns(ctx, served.dataset_group_arn, "USERS")
     found = tuple((c, users.column(c).get(user_id)) for c in columns)
     found = tuple((c, v) for c, v in found if v is not None)
