@@ -1,7 +1,10 @@
 """Assemble one running Tastemaker: settings -> store, lake, executor and the handler context."""
 from __future__ import annotations
 
+import functools
+import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from .context import Context
@@ -22,7 +25,7 @@ class Service:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = open_store(settings.resolved_store_url())
         self.lake = open_lake(settings.resolved_lake_url())
-        self.executor: Executor = make_executor(settings.executor, self._run, settings.workers)
+        self.executor: Executor = make_executor(settings.executor, self._job_runner(), settings.workers)
         self.base = Context(
             settings=settings, store=self.store, lake=self.lake, submit=self._submit,
             region=settings.region, account_id=settings.account_id, fan_out=self.executor.map,
@@ -46,6 +49,15 @@ class Service:
     def context(self, region: str | None = None) -> Context:
         return self.base.in_region(region)
 
+    def _job_runner(self) -> Callable[[int], None]:
+        """What the executor calls with a job id: this service's `_run`, or for an executor whose jobs run in other
+        processes (ray) a picklable function of the settings, with every path made absolute."""
+        if not self.settings.executor.startswith("ray"):
+            return self._run
+        s = self.settings.model_copy(update={"data_dir": self.settings.data_dir.resolve()})
+        portable = s.model_copy(update={"store_url": s.resolved_store_url(), "lake_url": s.resolved_lake_url()})
+        return functools.partial(run_in_worker, portable.model_dump(mode="json"))
+
     def _run(self, job_id: int) -> None:
         job = self.store.get_job(job_id)
         region = (job or {}).get("payload", {}).get("_region")
@@ -62,3 +74,16 @@ class Service:
             self._auto_trainer.stop()
         self.executor.shutdown()
         self.store.close()
+
+
+_WORKER_SERVICES: dict[str, Service] = {}
+
+
+def run_in_worker(settings: dict[str, Any], job_id: int) -> None:
+    """Run a job in an executor's worker process (ray): a Service over the same store and lake, opened once per
+    process and settings, runs it exactly as the server would (jobs it submits go to the same executor)."""
+    key = json.dumps(settings, sort_keys=True)
+    service = _WORKER_SERVICES.get(key)
+    if service is None:
+        service = _WORKER_SERVICES[key] = Service(Settings(**settings))
+    service._run(job_id)

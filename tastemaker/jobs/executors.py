@@ -1,5 +1,5 @@
-"""Executors run jobs: `inline` at once (tests), `thread` in a pool (embedded default); both also run the
-independent pieces of one job (HPO trials) with `map`."""
+"""Executors run jobs: `inline` at once (tests), `thread` in a pool (embedded default), `ray` as Ray tasks
+(ray_executor.py); each also runs the independent pieces of one job (HPO trials) with `map`."""
 from __future__ import annotations
 
 import logging
@@ -26,6 +26,22 @@ class Executor(Protocol):
 def map_in_order(fn: Callable[[Any], Any], items: Sequence[Any], parallel: int = 1) -> list[Any]:
     """The inline `map`: one piece after the other in the caller's thread."""
     return [fn(item) for item in items]
+
+
+def map_on_threads(fn: Callable[[Any], Any], items: Sequence[Any], parallel: int) -> list[Any]:
+    """`parallel` pieces at once on threads of their own (a job waiting on pieces queued behind other jobs could
+    deadlock a job pool); the first failure is raised and the pieces not started yet are not run."""
+    if max(1, int(parallel)) == 1 or len(items) <= 1:
+        return map_in_order(fn, items)
+    with ThreadPoolExecutor(max_workers=min(int(parallel), len(items)), thread_name_prefix="tastemaker-piece") as pool:
+        futures = [pool.submit(fn, item) for item in items]
+        wait(futures, return_when=FIRST_EXCEPTION)
+        for future in futures:
+            future.cancel()  # the pieces not started yet; running ones end before the pool closes
+    failed = [f for f in futures if not f.cancelled() and f.exception() is not None]
+    if failed:
+        raise failed[0].exception()
+    return [f.result() for f in futures]
 
 
 class InlineExecutor:
@@ -60,19 +76,7 @@ class ThreadExecutor:
         self._futures.append(self._pool.submit(self._guarded, job_id))
 
     def map(self, fn: Callable[[Any], Any], items: Sequence[Any], parallel: int) -> list[Any]:
-        """On threads of their own (a job waiting on pieces queued behind other jobs could deadlock the pool)."""
-        if max(1, int(parallel)) == 1 or len(items) <= 1:
-            return map_in_order(fn, items)
-        with ThreadPoolExecutor(max_workers=min(int(parallel), len(items)),
-                                thread_name_prefix="tastemaker-piece") as pool:
-            futures = [pool.submit(fn, item) for item in items]
-            wait(futures, return_when=FIRST_EXCEPTION)
-            for future in futures:
-                future.cancel()  # the pieces not started yet; running ones end before the pool closes
-        failed = [f for f in futures if not f.cancelled() and f.exception() is not None]
-        if failed:
-            raise failed[0].exception()
-        return [f.result() for f in futures]
+        return map_on_threads(fn, items, parallel)
 
     def _guarded(self, job_id: int) -> None:
         try:
@@ -93,6 +97,8 @@ def make_executor(spec: str, run: Callable[[int], None], workers: int) -> Execut
         return InlineExecutor(run)
     if spec == "thread":
         return ThreadExecutor(run, workers)
-    if spec.startswith("ray"):
-        raise ValueError("The ray executor is not supported yet; use 'thread' or 'inline'.")
-    raise ValueError(f"Unknown executor {spec!r}: use 'thread' or 'inline'.")
+    if spec == "ray" or spec.startswith("ray:"):
+        from .ray_executor import RayExecutor, parse_address
+
+        return RayExecutor(run, workers, parse_address(spec))
+    raise ValueError(f"Unknown executor {spec!r}: use 'thread', 'inline', 'ray' or 'ray://host:port'.")

@@ -1,0 +1,71 @@
+"""The `ray` executor: each job is a Ray task on a local Ray (`ray`) or a cluster (`ray://host:port`)."""
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .executors import map_on_threads
+
+log = logging.getLogger(__name__)
+
+
+def parse_address(spec: str) -> str | None:
+    """`ray` -> None (start a local Ray, or join the one RAY_ADDRESS names); `ray://host:port` -> that address."""
+    if spec == "ray":
+        return None
+    if spec.startswith("ray://") and len(spec) > len("ray://"):
+        return spec
+    raise ValueError(f"Unknown executor {spec!r}: the Ray executor is 'ray' (local) or 'ray://host:port'.")
+
+
+def _run_guarded(run: Callable[[int], None], job_id: int) -> None:
+    """The Ray task: run the job; a failure outside the job's own handling is logged, as the thread executor does
+    (the job's resource already says FAILED where the task could record it)."""
+    try:
+        run(job_id)
+    except Exception:
+        log.exception("job %s failed outside its task", job_id)
+
+
+class RayExecutor:
+    """Submits each job to Ray as a task reserving one CPU. `run` must survive pickling (the service hands it a
+    function of its settings, so the worker opens the same store and lake). A job's pieces (`map`: HPO trials,
+    AutoML candidates) run on threads of the process that runs the job."""
+
+    def __init__(self, run: Callable[[int], None], workers: int, address: str | None = None) -> None:
+        try:
+            import ray
+        except ImportError as exc:
+            raise ValueError("The ray executor needs Ray: pip install 'tastemaker[ray]'.") from exc
+        self._ray = ray
+        self._run = run
+        self._started_here = False
+        if not ray.is_initialized():  # inside a Ray worker (a job submitting a job) Ray is already up
+            os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+            options: dict[str, Any] = {"address": address} if address else {"num_cpus": max(1, int(workers))}
+            ray.init(**options, include_dashboard=False, log_to_driver=False, configure_logging=False)
+            self._started_here = True
+        self._task = ray.remote(num_cpus=1, max_retries=0)(_run_guarded)
+        self._refs: list[Any] = []
+
+    def submit(self, job_id: int) -> None:
+        if self._refs:
+            done, pending = self._ray.wait(self._refs, num_returns=len(self._refs), timeout=0)
+            self._refs = pending
+        self._refs.append(self._task.remote(self._run, job_id))
+
+    def map(self, fn: Callable[[Any], Any], items: Sequence[Any], parallel: int) -> list[Any]:
+        return map_on_threads(fn, items, parallel)
+
+    def drain(self, timeout: float | None = None) -> None:
+        if self._refs:
+            self._ray.get(self._refs, timeout=timeout)
+
+    def shutdown(self) -> None:
+        """Stop the local Ray this executor started (its unfinished jobs end with it and are resumed by the next
+        start, as after any crash); a cluster is left running."""
+        self._refs = []
+        if self._started_here:
+            self._ray.shutdown()

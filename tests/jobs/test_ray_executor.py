@@ -1,0 +1,134 @@
+"""The ray executor: jobs run as Ray tasks in other processes (a local Ray), failures stay inside their job, `map`
+keeps the executor contract, and a real `tastemaker serve` with TASTEMAKER_EXECUTOR=ray imports, trains (HPO
+trials included), evaluates and serves through boto3."""
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from tastemaker.jobs.executors import make_executor
+from tastemaker.jobs.ray_executor import RayExecutor, parse_address
+from tests.conftest import Server
+from tests.serving_setup import deploy, setup_group, train, wait_status
+
+ray = pytest.importorskip("ray")
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    """One local Ray for the in-process tests (an executor made while Ray is up joins it and leaves it up)."""
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield
+    ray.shutdown()
+
+
+def test_parse_address_names_local_ray_a_cluster_or_the_mistake():
+    assert parse_address("ray") is None
+    assert parse_address("ray://head:10001") == "ray://head:10001"
+    for bad in ("ray:", "ray://", "ray:head"):
+        with pytest.raises(ValueError, match="'ray' \\(local\\) or 'ray://host:port'"):
+            parse_address(bad)
+
+
+def test_jobs_run_in_ray_worker_processes_and_drain_waits_for_them(local_ray, tmp_path):
+    def run(job_id: int) -> None:
+        time.sleep(0.05)
+        (tmp_path / f"job-{job_id}").write_text(str(os.getpid()))
+
+    executor = make_executor("ray", run, 2)
+    assert isinstance(executor, RayExecutor)
+    for job_id in range(5):
+        executor.submit(job_id)
+    executor.drain(timeout=60)
+    pids = {int((tmp_path / f"job-{job_id}").read_text()) for job_id in range(5)}
+    assert os.getpid() not in pids  # not run in this process
+    executor.shutdown()
+    assert ray.is_initialized()  # it joined a running Ray, so it leaves it up
+
+
+def test_a_failing_job_is_logged_and_the_others_still_run(local_ray, tmp_path):
+    def run(job_id: int) -> None:
+        if job_id == 1:
+            raise RuntimeError("job 1 broke")
+        (tmp_path / f"job-{job_id}").write_text("done")
+
+    executor = make_executor("ray", run, 2)
+    for job_id in range(3):
+        executor.submit(job_id)
+    executor.drain(timeout=60)  # the failure does not surface here, as with the thread executor
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["job-0", "job-2"]
+
+
+def test_map_keeps_order_parallelism_and_the_first_failure(local_ray):
+    executor = make_executor("ray", lambda job_id: None, 2)
+
+    def slow_square(x: int) -> int:
+        time.sleep(0.01 * (5 - x))
+        return x * x
+
+    assert executor.map(slow_square, [0, 1, 2, 3, 4], 3) == [0, 1, 4, 9, 16]
+    assert executor.map(slow_square, [], 3) == []
+
+    def piece(x: int) -> int:
+        if x == 1:
+            raise KeyError("piece 1")
+        return x
+
+    with pytest.raises(KeyError, match="piece 1"):
+        executor.map(piece, list(range(6)), 2)
+
+
+def test_serve_with_the_ray_executor_trains_evaluates_and_serves(tmp_path):
+    srv = Server(tmp_path / "data", env={"TASTEMAKER_EXECUTOR": "ray", "RAY_USAGE_STATS_ENABLED": "0"}).start()
+    try:
+        personalize, runtime = srv.client("personalize"), srv.client("personalize-runtime")
+        group = setup_group(personalize, tmp_path)["dataset_group_arn"]  # the imports run on Ray too
+        up = train(personalize, group, "up", "aws-user-personalization")
+        metrics = personalize.get_solution_metrics(solutionVersionArn=up["solution_version_arn"])["metrics"]
+        assert 0.0 < metrics["normalized_discounted_cumulative_gain_at_10"] <= 1.0
+        solution = personalize.create_solution(
+            name="sims-hpo", datasetGroupArn=group, recipeArn="arn:aws:personalize:::recipe/aws-sims", performHPO=True,
+            solutionConfig={"hpoConfig": {"hpoResourceConfig": {"maxNumberOfTrainingJobs": "2",
+                                                                "maxParallelTrainingJobs": "2"}}})["solutionArn"]
+        wait_status(personalize.describe_solution, "solution", solutionArn=solution)
+        arn = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+        tuned = wait_status(personalize.describe_solution_version, "solutionVersion", timeout=120,
+                            solutionVersionArn=arn)  # its two trials at once on the worker's threads
+        assert tuned["status"] == "ACTIVE", tuned.get("failureReason")
+        assert tuned["tunedHPOParams"]["algorithmHyperParameters"]
+        campaign = deploy(personalize, "up", up["solution_version_arn"])
+        items = runtime.get_recommendations(campaignArn=campaign, userId="u1", numResults=5)["itemList"]
+        assert len(items) == 5
+        ray_processes = children(srv.proc.pid)
+        assert ray_processes  # the local Ray the server started (GCS, raylet, workers)
+    finally:
+        srv.stop()
+    deadline = time.monotonic() + 20
+    while any(alive(pid) for pid in ray_processes) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in ray_processes if alive(pid)]  # stopping the server stops its Ray
+
+
+def children(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = open(f"/proc/{entry}/stat").read()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has ended
