@@ -1,16 +1,18 @@
 """The ray executor: jobs run as Ray tasks in other processes (a local Ray), failures stay inside their job, `map`
 keeps the executor contract, and a real `tastemaker serve` with TASTEMAKER_EXECUTOR=ray imports, trains (HPO
-trials included), evaluates and serves through boto3."""
+trials included), evaluates and serves through boto3 — also in the scale-out configuration (PostgreSQL store, S3
+lake on a moto server, Ray), where the workers share nothing with the server but those URLs."""
 from __future__ import annotations
 
 import os
 import time
 
+import boto3
 import pytest
 
 from tastemaker.jobs.executors import make_executor
 from tastemaker.jobs.ray_executor import RayExecutor, parse_address
-from tests.conftest import Server
+from tests.conftest import Server, free_port
 from tests.serving_setup import deploy, setup_group, train, wait_status
 
 ray = pytest.importorskip("ray")
@@ -110,6 +112,38 @@ def test_serve_with_the_ray_executor_trains_evaluates_and_serves(tmp_path):
     while any(alive(pid) for pid in ray_processes) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not [pid for pid in ray_processes if alive(pid)]  # stopping the server stops its Ray
+
+
+def test_scale_out_configuration_ray_postgresql_and_s3(tmp_path, postgres_database):
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    moto.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    credentials = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"}
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
+                      aws_secret_access_key="test")
+    s3.create_bucket(Bucket="lake")
+    srv = Server(tmp_path / "data", env={
+        "TASTEMAKER_EXECUTOR": "ray", "TASTEMAKER_STORE_URL": postgres_database,
+        "TASTEMAKER_LAKE_URL": "s3://lake/tastemaker", "AWS_ENDPOINT_URL_S3": endpoint, "RAY_USAGE_STATS_ENABLED": "0",
+        **credentials})
+    try:
+        srv.start()
+        personalize, runtime = srv.client("personalize"), srv.client("personalize-runtime")
+        group = setup_group(personalize, tmp_path / "csv")["dataset_group_arn"]
+        up = train(personalize, group, "up", "aws-user-personalization")
+        metrics = personalize.get_solution_metrics(solutionVersionArn=up["solution_version_arn"])["metrics"]
+        assert 0.0 < metrics["precision_at_5"] <= 1.0
+        campaign = deploy(personalize, "up", up["solution_version_arn"])
+        assert len(runtime.get_recommendations(campaignArn=campaign, userId="u1", numResults=5)["itemList"]) == 5
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="lake", Prefix="tastemaker/")["Contents"]]
+        assert any(k.endswith(".parquet") for k in keys) and any(k.endswith("model.npz") for k in keys)
+        assert not list((tmp_path / "data").rglob("*.db"))  # no SQLite: the metadata is in PostgreSQL
+    finally:
+        srv.stop()
+        moto.stop()
 
 
 def children(pid: int) -> list[int]:
