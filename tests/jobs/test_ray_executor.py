@@ -126,7 +126,7 @@ def test_scale_out_configuration_ray_postgresql_and_s3(tmp_path, postgres_databa
                       aws_secret_access_key="test")
     s3.create_bucket(Bucket="lake")
     srv = Server(tmp_path / "data", env={
-        "TASTEMAKER_EXECUTOR": "ray", "TASTEMAKER_STORE_URL": postgres_database,
+        "TASTEMAKER_EXECUTOR": "ray", "TASTEMAKER_STORE_URL": "postgresql://" + postgres_database.split("://", 1)[1],
         "TASTEMAKER_LAKE_URL": "s3://lake/tastemaker", "AWS_ENDPOINT_URL_S3": endpoint, "RAY_USAGE_STATS_ENABLED": "0",
         **credentials})
     try:
