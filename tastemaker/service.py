@@ -9,7 +9,7 @@ from typing import Any
 
 from .context import Context
 from .jobs.executors import Executor, make_executor
-from .jobs.runner import recover, run_job
+from .jobs.runner import fail_lost, recover, run_job
 from .lake import open_lake
 from .settings import Settings
 from .store import open_store
@@ -25,7 +25,8 @@ class Service:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = open_store(settings.resolved_store_url())
         self.lake = open_lake(settings.resolved_lake_url())
-        self.executor: Executor = make_executor(settings.executor, self._job_runner(), settings.workers)
+        self.executor: Executor = make_executor(settings.executor, self._job_runner(), settings.workers,
+                                                on_lost=self._lost)
         self.base = Context(
             settings=settings, store=self.store, lake=self.lake, submit=self._submit,
             region=settings.region, account_id=settings.account_id, fan_out=self.executor.map,
@@ -62,6 +63,13 @@ class Service:
         job = self.store.get_job(job_id)
         region = (job or {}).get("payload", {}).get("_region")
         run_job(self.context(region), job_id)
+
+    def _lost(self, job_id: int, reason: str) -> None:
+        """A job whose worker process ended before it did: fail it (and its resource) with the reason."""
+        try:
+            fail_lost(self.base, job_id, reason)
+        except Exception:  # called from the executor's own thread: never let it die silently
+            log.exception("could not record that job %s was lost", job_id)
 
     def _submit(self, kind: str, arn: str, payload: dict[str, Any] | None = None) -> int:
         region = arn.split(":")[3] if arn.count(":") >= 5 else None

@@ -92,7 +92,10 @@ class ThreadExecutor:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
-def make_executor(spec: str, run: Callable[[int], None], workers: int) -> Executor:
+def make_executor(spec: str, run: Callable[[int], None], workers: int,
+                  on_lost: Callable[[int, str], None] | None = None) -> Executor:
+    """The executor `spec` names. `on_lost(job_id, reason)`: what an executor running jobs in other processes (ray)
+    calls when a job's process ended before the job did."""
     if spec == "inline":
         return InlineExecutor(run)
     if spec == "thread":
@@ -100,5 +103,5 @@ def make_executor(spec: str, run: Callable[[int], None], workers: int) -> Execut
     if spec == "ray" or spec.startswith("ray:"):
         from .ray_executor import RayExecutor, parse_address
 
-        return RayExecutor(run, workers, parse_address(spec))
+        return RayExecutor(run, workers, parse_address(spec), on_lost)
     raise ValueError(f"Unknown executor {spec!r}: use 'thread', 'inline', 'ray' or 'ray://host:port'.")

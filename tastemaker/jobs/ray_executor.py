@@ -31,10 +31,13 @@ def _run_guarded(run: Callable[[int], None], job_id: int) -> None:
 
 class RayExecutor:
     """Submits each job to Ray as a task reserving one CPU. `run` must survive pickling (the service hands it a
-    function of its settings, so the worker opens the same store and lake). A job's pieces (`map`: HPO trials,
+    function of its settings, so the worker opens the same store and lake). A task that ends in a Ray error (its
+    worker process died, the node was lost, the job could not be unpickled there) is reported to `on_lost(job_id,
+    reason)`, so the job fails with a reason instead of staying in progress. A job's pieces (`map`: HPO trials,
     AutoML candidates) run on threads of the process that runs the job."""
 
-    def __init__(self, run: Callable[[int], None], workers: int, address: str | None = None) -> None:
+    def __init__(self, run: Callable[[int], None], workers: int, address: str | None = None,
+                 on_lost: Callable[[int, str], None] | None = None) -> None:
         try:
             import ray
         except ImportError as exc:
@@ -49,19 +52,35 @@ class RayExecutor:
             self._started_here = True
         self._task = ray.remote(num_cpus=1, max_retries=0)(_run_guarded)
         self._refs: list[Any] = []
+        self._on_lost = on_lost
 
     def submit(self, job_id: int) -> None:
         if self._refs:
             done, pending = self._ray.wait(self._refs, num_returns=len(self._refs), timeout=0)
             self._refs = pending
-        self._refs.append(self._task.remote(self._run, job_id))
+        ref = self._task.remote(self._run, job_id)
+        ref.future().add_done_callback(lambda future: self._ended(job_id, future))
+        self._refs.append(ref)
+
+    def _ended(self, job_id: int, future: Any) -> None:
+        exc = None if future.cancelled() else future.exception()
+        if exc is None:
+            return
+        log.error("job %s: its Ray task ended in an error: %s", job_id, exc)
+        if self._on_lost is not None:
+            first_line = (str(exc).strip().splitlines() or [""])[0]
+            self._on_lost(job_id, f"The Ray worker running this job ended before the job did ({type(exc).__name__}"
+                                  + (f": {first_line}" if first_line else "") + "). Create it again to retry.")
 
     def map(self, fn: Callable[[Any], Any], items: Sequence[Any], parallel: int) -> list[Any]:
         return map_on_threads(fn, items, parallel)
 
     def drain(self, timeout: float | None = None) -> None:
+        """Wait for the jobs submitted so far; a lost one is reported to `on_lost`, not raised."""
         if self._refs:
-            self._ray.get(self._refs, timeout=timeout)
+            done, pending = self._ray.wait(self._refs, num_returns=len(self._refs), timeout=timeout)
+            if pending:
+                raise TimeoutError(f"{len(pending)} Ray jobs still running after {timeout} s")
 
     def shutdown(self) -> None:
         """Stop the local Ray this executor started (its unfinished jobs end with it and are resumed by the next

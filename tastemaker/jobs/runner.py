@@ -129,6 +129,22 @@ def _fail(ctx: Any, job_id: int, spec: Task, arn: str, reason: str) -> None:
         ctx.store.update(spec.resource_kind, arn, {"status": spec.statuses.failed, "failure_reason": reason})
 
 
+def fail_lost(ctx: Any, job_id: int, reason: str) -> bool:
+    """A job whose worker process ended before the job did (an executor running jobs elsewhere reports it): fail
+    it and its resource with `reason`, unless it had already ended. Returns whether it was failed."""
+    from . import tasks  # noqa: F401
+
+    job = ctx.store.get_job(job_id)
+    if job is None or job["state"] not in ("pending", "running"):
+        return False
+    spec = TASKS.get(job["kind"])
+    if spec is None:
+        ctx.store.finish_job(job_id, "failed", reason)
+        return True
+    _fail(ctx, job_id, spec, job["arn"], reason)
+    return True
+
+
 MAX_ATTEMPTS = 2
 
 

@@ -251,3 +251,16 @@ def test_killed_during_real_training_the_version_is_retrained_after_restart(tmp_
         assert p.get_solution_metrics(solutionVersionArn=version)["metrics"]["precision_at_5"] >= 0
     finally:
         second.stop()
+
+
+def test_a_lost_job_fails_with_the_reason_unless_it_had_ended(service):
+    arn, job_id = new_thing(service, "lost")
+    assert runner.fail_lost(service.base, job_id, "The Ray worker running this job ended before the job did")
+    record = service.store.get(KIND, arn)
+    assert record["status"] == "CREATE FAILED"
+    assert record["failure_reason"].startswith("The Ray worker running this job ended")
+    assert service.store.get_job(job_id)["state"] == "failed"
+    done_arn, done_id = new_thing(service, "done")
+    service._run(done_id)
+    assert not runner.fail_lost(service.base, done_id, "too late")  # an ended job keeps its outcome
+    assert service.store.get(KIND, done_arn)["status"] == "ACTIVE"

@@ -64,6 +64,26 @@ def test_a_failing_job_is_logged_and_the_others_still_run(local_ray, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["job-0", "job-2"]
 
 
+def test_a_job_whose_worker_dies_is_reported_lost(local_ray, tmp_path):
+    lost: list[tuple[int, str]] = []
+
+    def run(job_id: int) -> None:
+        if job_id == 7:
+            os._exit(3)  # the worker process dies mid-job (as on an out-of-memory kill)
+        (tmp_path / f"job-{job_id}").write_text("done")
+
+    executor = make_executor("ray", run, 2, on_lost=lambda job_id, reason: lost.append((job_id, reason)))
+    executor.submit(6)
+    executor.submit(7)
+    executor.drain(timeout=60)
+    deadline = time.monotonic() + 10
+    while not lost and time.monotonic() < deadline:  # the callback runs on a Ray thread
+        time.sleep(0.05)
+    assert [job_id for job_id, _ in lost] == [7]
+    assert lost[0][1].startswith("The Ray worker running this job ended before the job did")
+    assert (tmp_path / "job-6").exists()
+
+
 def test_map_keeps_order_parallelism_and_the_first_failure(local_ray):
     executor = make_executor("ray", lambda job_id: None, 2)
 
