@@ -36,3 +36,14 @@ class Context:
 
     def in_region(self, region: str | None) -> Context:
         return self if not region or region == self.region else replace(self, region=region)
+
+    def __reduce__(self) -> tuple:
+        """A context travels to another process (a job's piece on a Ray worker) as its settings and region, and is
+        rebuilt there over the same store and lake (service.worker_service)."""
+        return (_context_in_worker, (self.settings.portable(), self.region))
+
+
+def _context_in_worker(settings: dict[str, Any], region: str) -> Context:
+    from .service import worker_service  # the service module builds contexts; imported late (it imports this one)
+
+    return worker_service(settings).context(region)

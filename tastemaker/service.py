@@ -55,9 +55,7 @@ class Service:
         processes (ray) a picklable function of the settings, with every path made absolute."""
         if not self.settings.executor.startswith("ray"):
             return self._run
-        s = self.settings.model_copy(update={"data_dir": self.settings.data_dir.resolve()})
-        portable = s.model_copy(update={"store_url": s.resolved_store_url(), "lake_url": s.resolved_lake_url()})
-        return functools.partial(run_in_worker, portable.model_dump(mode="json"))
+        return functools.partial(run_in_worker, self.settings.portable())
 
     def _run(self, job_id: int) -> None:
         job = self.store.get_job(job_id)
@@ -87,11 +85,16 @@ class Service:
 _WORKER_SERVICES: dict[str, Service] = {}
 
 
-def run_in_worker(settings: dict[str, Any], job_id: int) -> None:
-    """Run a job in an executor's worker process (ray): a Service over the same store and lake, opened once per
-    process and settings, runs it exactly as the server would (jobs it submits go to the same executor)."""
+def worker_service(settings: dict[str, Any]) -> Service:
+    """In an executor's worker process (ray): a Service over the same store and lake as the server's, opened once
+    per process and settings (it is not started: the server alone resumes jobs and runs automatic training)."""
     key = json.dumps(settings, sort_keys=True)
     service = _WORKER_SERVICES.get(key)
     if service is None:
         service = _WORKER_SERVICES[key] = Service(Settings(**settings))
-    service._run(job_id)
+    return service
+
+
+def run_in_worker(settings: dict[str, Any], job_id: int) -> None:
+    """Run a job in a worker process exactly as the server would (jobs it submits go to the same executor)."""
+    worker_service(settings)._run(job_id)

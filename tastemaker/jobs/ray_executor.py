@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .executors import map_on_threads
+from .executors import map_in_order
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +18,11 @@ def parse_address(spec: str) -> str | None:
     if spec.startswith("ray://") and len(spec) > len("ray://"):
         return spec
     raise ValueError(f"Unknown executor {spec!r}: the Ray executor is 'ray' (local) or 'ray://host:port'.")
+
+
+def _call(fn: Callable[[Any], Any], item: Any) -> Any:
+    """One piece of a job, as a Ray task."""
+    return fn(item)
 
 
 def _run_guarded(run: Callable[[int], None], job_id: int) -> None:
@@ -34,7 +39,8 @@ class RayExecutor:
     function of its settings, so the worker opens the same store and lake). A task that ends in a Ray error (its
     worker process died, the node was lost, the job could not be unpickled there) is reported to `on_lost(job_id,
     reason)`, so the job fails with a reason instead of staying in progress. A job's pieces (`map`: HPO trials,
-    AutoML candidates) run on threads of the process that runs the job."""
+    AutoML candidates) are Ray tasks too, so they spread over the cluster; what they capture travels with them (a
+    Context as its settings, rebuilt over the same store and lake: context.py)."""
 
     def __init__(self, run: Callable[[int], None], workers: int, address: str | None = None,
                  on_lost: Callable[[int, str], None] | None = None) -> None:
@@ -51,6 +57,7 @@ class RayExecutor:
             ray.init(**options, include_dashboard=False, log_to_driver=False, configure_logging=False)
             self._started_here = True
         self._task = ray.remote(num_cpus=1, max_retries=0)(_run_guarded)
+        self._piece = ray.remote(num_cpus=1, max_retries=0)(_call)
         self._refs: list[Any] = []
         self._on_lost = on_lost
 
@@ -73,7 +80,35 @@ class RayExecutor:
                                   + (f": {first_line}" if first_line else "") + "). Create it again to retry.")
 
     def map(self, fn: Callable[[Any], Any], items: Sequence[Any], parallel: int) -> list[Any]:
-        return map_on_threads(fn, items, parallel)
+        """At most `parallel` pieces in flight as Ray tasks, results in the items' order; the first failure is
+        raised (as the piece's own exception type) after the pieces in flight are cancelled, and the rest are not
+        started. A job waiting here gives its CPU back to Ray, so its pieces run even on a one-CPU Ray."""
+        if max(1, int(parallel)) == 1 or len(items) <= 1:
+            return map_in_order(fn, items)  # nothing to spread: skip shipping the piece
+        ray = self._ray
+        fn_ref = ray.put(fn)
+        results: dict[int, Any] = {}
+        in_flight: dict[Any, int] = {}
+        following = iter(range(len(items)))
+        try:
+            for k in following:
+                in_flight[self._piece.remote(fn_ref, items[k])] = k
+                if len(in_flight) < int(parallel):
+                    continue
+                self._collect(in_flight, results)
+            while in_flight:
+                self._collect(in_flight, results)
+        except BaseException:
+            for ref in in_flight:
+                ray.cancel(ref)
+            raise
+        return [results[k] for k in range(len(items))]
+
+    def _collect(self, in_flight: dict[Any, int], results: dict[int, Any]) -> None:
+        """Wait for one piece in flight to end and keep its result (raises the piece's failure)."""
+        [ready], _ = self._ray.wait(list(in_flight), num_returns=1)
+        k = in_flight.pop(ready)
+        results[k] = self._ray.get(ready)
 
     def drain(self, timeout: float | None = None) -> None:
         """Wait for the jobs submitted so far; a lost one is reported to `on_lost`, not raised."""

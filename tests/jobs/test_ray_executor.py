@@ -5,6 +5,8 @@ lake on a moto server, Ray), where the workers share nothing with the server but
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 
 import boto3
@@ -84,23 +86,73 @@ def test_a_job_whose_worker_dies_is_reported_lost(local_ray, tmp_path):
     assert (tmp_path / "job-6").exists()
 
 
-def test_map_keeps_order_parallelism_and_the_first_failure(local_ray):
+def test_map_runs_pieces_as_ray_tasks_in_order_and_raises_the_first_failure(local_ray, tmp_path):
     executor = make_executor("ray", lambda job_id: None, 2)
 
     def slow_square(x: int) -> int:
         time.sleep(0.01 * (5 - x))
+        (tmp_path / f"piece-{x}").write_text(f"{os.getpid()} {time.monotonic()}")
         return x * x
 
-    assert executor.map(slow_square, [0, 1, 2, 3, 4], 3) == [0, 1, 4, 9, 16]
+    assert executor.map(slow_square, [0, 1, 2, 3, 4], 2) == [0, 1, 4, 9, 16]
     assert executor.map(slow_square, [], 3) == []
+    pids = {int((tmp_path / f"piece-{x}").read_text().split()[0]) for x in range(5)}
+    assert os.getpid() not in pids  # the pieces ran in Ray workers
 
     def piece(x: int) -> int:
+        (tmp_path / f"started-{x}").write_text("")
+        time.sleep(0.05)
         if x == 1:
             raise KeyError("piece 1")
         return x
 
     with pytest.raises(KeyError, match="piece 1"):
-        executor.map(piece, list(range(6)), 2)
+        executor.map(piece, list(range(20)), 2)
+    assert len(list(tmp_path.glob("started-*"))) < 20  # the pieces after the failure were not started
+
+
+def test_a_stop_inside_a_piece_reaches_the_job_as_a_stop(local_ray):
+    from tastemaker.jobs.runner import StopRequested
+
+    def piece(x: int) -> int:
+        if x == 2:
+            raise StopRequested()
+        return x
+
+    with pytest.raises(StopRequested):
+        make_executor("ray", lambda job_id: None, 2).map(piece, [0, 1, 2, 3], 2)
+
+
+def test_a_job_that_fans_out_on_a_one_cpu_ray_ends(tmp_path):
+    """A job waiting on its pieces gives its CPU back, so a Ray with one CPU does not deadlock (a separate Ray:
+    this one has a single CPU)."""
+    script = tmp_path / "one_cpu.py"
+    script.write_text(
+        "import ray\n"
+        "from tastemaker.jobs.executors import make_executor\n"
+        "ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False, configure_logging=False)\n"
+        "executor = make_executor('ray', lambda job_id: None, 1)\n"
+        "@ray.remote(num_cpus=1)\n"
+        "def job():\n"
+        "    return executor.map(lambda x: x + 10, [1, 2, 3], 3)\n"
+        "print(ray.get(job.remote(), timeout=60))\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[11, 12, 13]"
+
+
+def test_a_context_travels_as_its_settings(tmp_path):
+    import pickle
+
+    import tastemaker
+
+    with tastemaker.embedded(tmp_path / "data", executor="inline") as emb:
+        ctx = emb.service.context("eu-west-1")
+        group = emb.personalize.create_dataset_group(name="g")["datasetGroupArn"]
+        copy = pickle.loads(pickle.dumps(ctx))  # what a piece on a Ray worker gets
+        assert copy is not ctx and copy.region == "eu-west-1"
+        assert copy.store.get("dataset_group", group)["name"] == "g"  # the same store, opened again
 
 
 def test_serve_with_the_ray_executor_trains_evaluates_and_serves(tmp_path):
