@@ -1,4 +1,5 @@
-"""The same work on each job executor: start the service, import generated data, train two solutions at once.
+"""The same work on each job executor: start the service, import generated data, train three solutions at once
+(user-personalization, SIMS, and SIMS with HPO: 4 trials, 2 at a time, the executor's pieces).
 
     python bench/executors.py [--executors thread,ray] [--interactions 50000]
 
@@ -19,7 +20,9 @@ import tastemaker  # noqa: E402
 from tastemaker.synthetic import generate  # noqa: E402
 from tastemaker.synthetic import INTERACTIONS_SCHEMA  # noqa: E402
 
-RECIPES = ("aws-user-personalization", "aws-sims")
+HPO = {"hpoConfig": {"hpoResourceConfig": {"maxNumberOfTrainingJobs": "4", "maxParallelTrainingJobs": "2"}}}
+SOLUTIONS = {"up": ("aws-user-personalization", {}), "sims": ("aws-sims", {}),
+             "sims-hpo": ("aws-sims", {"performHPO": True, "solutionConfig": HPO})}
 
 
 def wait_status(describe, key: str, timeout: float = 600.0, **kwargs) -> dict:
@@ -49,9 +52,9 @@ def run(executor: str, folder: Path, csv: Path) -> dict:
             == "ACTIVE"
         imported = time.perf_counter()
         versions = []
-        for recipe in RECIPES:
-            solution = p.create_solution(name=recipe, datasetGroupArn=group,
-                                         recipeArn=f"arn:aws:personalize:::recipe/{recipe}")["solutionArn"]
+        for name, (recipe, extra) in SOLUTIONS.items():
+            solution = p.create_solution(name=name, datasetGroupArn=group,
+                                         recipeArn=f"arn:aws:personalize:::recipe/{recipe}", **extra)["solutionArn"]
             wait_status(p.describe_solution, "solution", solutionArn=solution)
             versions.append(p.create_solution_version(solutionArn=solution)["solutionVersionArn"])
         for arn in versions:
@@ -74,7 +77,7 @@ def main() -> None:
         csv = data.write_csv(folder / "csv")["interactions"]
         results = {name: run(name, folder, csv) for name in args.executors.split(",")}
     base = results.get("thread")
-    print(f"\n{args.interactions} generated interactions; train = {' + '.join(RECIPES)} at once\n")
+    print(f"\n{args.interactions} generated interactions; train = {' + '.join(SOLUTIONS)} at once\n")
     print("| executor | start s | import s | train s | total s | total / thread |")
     print("|---|---|---|---|---|---|")
     for name, r in results.items():
