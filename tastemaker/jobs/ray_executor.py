@@ -89,9 +89,8 @@ class RayExecutor:
         fn_ref = ray.put(fn)
         results: dict[int, Any] = {}
         in_flight: dict[Any, int] = {}
-        following = iter(range(len(items)))
         try:
-            for k in following:
+            for k in range(len(items)):
                 in_flight[self._piece.remote(fn_ref, items[k])] = k
                 if len(in_flight) < int(parallel):
                     continue
