@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -60,6 +61,7 @@ class RayExecutor:
         self._piece = ray.remote(num_cpus=1, max_retries=0)(_call)
         self._refs: list[Any] = []
         self._on_lost = on_lost
+        self._shipped: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # piece function -> its object ref
 
     def submit(self, job_id: int) -> None:
         if self._refs:
@@ -82,11 +84,12 @@ class RayExecutor:
     def map(self, fn: Callable[[Any], Any], items: Sequence[Any], parallel: int) -> list[Any]:
         """At most `parallel` pieces in flight as Ray tasks, results in the items' order; the first failure is
         raised (as the piece's own exception type) after the pieces in flight are cancelled, and the rest are not
-        started. A job waiting here gives its CPU back to Ray, so its pieces run even on a one-CPU Ray."""
+        started. A job waiting here gives its CPU back to Ray, so its pieces run even on a one-CPU Ray. `fn` (with
+        the training data it captures) goes to Ray's object store once, however many rounds call `map` with it."""
         if max(1, int(parallel)) == 1 or len(items) <= 1:
             return map_in_order(fn, items)  # nothing to spread: skip shipping the piece
         ray = self._ray
-        fn_ref = ray.put(fn)
+        fn_ref = self._ship(fn)
         results: dict[int, Any] = {}
         in_flight: dict[Any, int] = {}
         try:
@@ -102,6 +105,16 @@ class RayExecutor:
                 ray.cancel(ref)
             raise
         return [results[k] for k in range(len(items))]
+
+    def _ship(self, fn: Callable[[Any], Any]) -> Any:
+        """fn's object ref: put once, kept while fn lives (a function that takes no weak reference: put each time)."""
+        try:
+            known = self._shipped.get(fn)
+        except TypeError:
+            return self._ray.put(fn)
+        if known is None:
+            known = self._shipped[fn] = self._ray.put(fn)
+        return known
 
     def _collect(self, in_flight: dict[Any, int], results: dict[int, Any]) -> None:
         """Wait for one piece in flight to end and keep its result (raises the piece's failure)."""

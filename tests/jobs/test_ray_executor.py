@@ -111,6 +111,20 @@ def test_map_runs_pieces_as_ray_tasks_in_order_and_raises_the_first_failure(loca
     assert len(list(tmp_path.glob("started-*"))) < 20  # the pieces after the failure were not started
 
 
+def test_a_piece_function_and_its_data_are_shipped_once_for_every_round(local_ray, monkeypatch):
+    executor = make_executor("ray", lambda job_id: None, 2)
+    shipped, put = [], ray.put
+    monkeypatch.setattr(ray, "put", lambda value, **kw: shipped.append(value) or put(value, **kw))
+    data = list(range(1000))  # what an HPO trial captures: the training data
+
+    def trial(x: int) -> int:
+        return sum(data) + x
+
+    assert executor.map(trial, [1, 2], 2) == [499501, 499502]  # two rounds of the same search
+    assert executor.map(trial, [3, 4], 2) == [499503, 499504]
+    assert shipped == [trial]
+
+
 def test_a_stop_inside_a_piece_reaches_the_job_as_a_stop(local_ray):
     from tastemaker.jobs.runner import StopRequested
 
@@ -131,10 +145,9 @@ def test_a_job_that_fans_out_on_a_one_cpu_ray_ends(tmp_path):
         "import ray\n"
         "from tastemaker.jobs.executors import make_executor\n"
         "ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False, configure_logging=False)\n"
-        "executor = make_executor('ray', lambda job_id: None, 1)\n"
         "@ray.remote(num_cpus=1)\n"
-        "def job():\n"
-        "    return executor.map(lambda x: x + 10, [1, 2, 3], 3)\n"
+        "def job():  # as in a worker: the job's service makes its own executor on the running Ray\n"
+        "    return make_executor('ray', lambda job_id: None, 1).map(lambda x: x + 10, [1, 2, 3], 3)\n"
         "print(ray.get(job.remote(), timeout=60))\n")
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
                           env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"})
