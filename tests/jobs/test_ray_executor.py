@@ -183,9 +183,10 @@ def test_serve_with_the_ray_executor_trains_evaluates_and_serves(tmp_path):
         wait_status(personalize.describe_solution, "solution", solutionArn=solution)
         arn = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
         tuned = wait_status(personalize.describe_solution_version, "solutionVersion", timeout=120,
-                            solutionVersionArn=arn)  # its two trials at once on the worker's threads
+                            solutionVersionArn=arn)  # its two trials at once, as Ray tasks
         assert tuned["status"] == "ACTIVE", tuned.get("failureReason")
         assert tuned["tunedHPOParams"]["algorithmHyperParameters"]
+        assert stopped_in_flight(personalize, group) == "CREATE STOPPED"
         campaign = deploy(personalize, "up", up["solution_version_arn"])
         items = runtime.get_recommendations(campaignArn=campaign, userId="u1", numResults=5)["itemList"]
         assert len(items) == 5
@@ -229,6 +230,27 @@ def test_scale_out_configuration_ray_postgresql_and_s3(tmp_path, postgres_databa
     finally:
         srv.stop()
         moto.stop()
+
+
+def stopped_in_flight(personalize, group: str) -> str:
+    """StopSolutionVersionCreation on a long HPO search whose trials run as Ray tasks: the stop, written to the
+    store by the server, is seen by the job and its trials in the Ray workers. Returns the final status."""
+    solution = personalize.create_solution(
+        name="up-hpo", datasetGroupArn=group, recipeArn="arn:aws:personalize:::recipe/aws-user-personalization",
+        performHPO=True, solutionConfig={"hpoConfig": {"hpoResourceConfig": {
+            "maxNumberOfTrainingJobs": "40", "maxParallelTrainingJobs": "2"}}})["solutionArn"]
+    wait_status(personalize.describe_solution, "solution", solutionArn=solution)
+    arn = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+    describe = personalize.describe_solution_version
+    deadline = time.monotonic() + 60
+    while describe(solutionVersionArn=arn)["solutionVersion"]["status"] != "CREATE IN_PROGRESS":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    personalize.stop_solution_version_creation(solutionVersionArn=arn)
+    while (status := describe(solutionVersionArn=arn)["solutionVersion"]["status"]) == "CREATE STOPPING":
+        assert time.monotonic() < deadline + 60, "the stop was not seen"
+        time.sleep(0.1)
+    return status
 
 
 def children(pid: int) -> list[int]:
