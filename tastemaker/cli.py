@@ -23,7 +23,8 @@ def cli(ctx: click.Context) -> None:
 @click.option("--port", default=None, type=int, help="Port [TASTEMAKER_PORT, 8080].")
 @click.option("--data-dir", default=None, type=click.Path(path_type=Path),
               help="Data folder [TASTEMAKER_DATA_DIR, ~/.tastemaker].")
-@click.option("--executor", default=None, help="Job executor: thread | inline | ray | ray://host:port [TASTEMAKER_EXECUTOR].")
+@click.option("--executor", default=None,
+              help="Job executor: thread | inline | ray | ray://host:port [TASTEMAKER_EXECUTOR].")
 @click.option("--log-level", default="info", show_default=True)
 def serve(host: str | None, port: int | None, data_dir: Path | None, executor: str | None, log_level: str) -> None:
     """Serve personalize, personalize-runtime and personalize-events on one port."""

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     def resolved_lake_url(self) -> str:
         return self.lake_url or (self.data_dir / "lake").resolve().as_uri()
 
-    def portable(self) -> dict:
+    def portable(self) -> dict[str, Any]:
         """These settings as JSON for another process (a Ray worker): an absolute data dir, explicit URLs."""
         s = self.model_copy(update={"data_dir": self.data_dir.resolve()})
         return s.model_copy(update={"store_url": s.resolved_store_url(), "lake_url": s.resolved_lake_url()}
