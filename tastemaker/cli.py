@@ -37,8 +37,13 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, executor: s
     overrides = {k: v for k, v in dict(host=host, port=port, data_dir=data_dir, executor=executor).items() if v is not None}
     settings = Settings(**overrides)
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = App(Service(settings))
-    click.echo(f"Tastemaker {__version__} on http://{settings.host}:{settings.port} (data in {settings.data_dir})")
+    try:
+        service = Service(settings)
+    except (ValueError, ConnectionError) as exc:  # a bad URL or executor, an unreachable Ray cluster
+        raise click.ClickException(str(exc)) from exc
+    app = App(service)
+    click.echo(f"Tastemaker {__version__} on http://{settings.host}:{settings.port} (data in {settings.data_dir}, "
+               f"{settings.executor} executor)")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level, lifespan="on",
                 access_log=False, timeout_keep_alive=75)
 

@@ -48,3 +48,13 @@ def test_serve_options_are_documented():
 def test_quickstart_rejects_too_few_users():
     result = CliRunner().invoke(cli, ["quickstart", "--users", "5"])
     assert result.exit_code == 2 and "--users" in result.output
+
+
+def test_serve_names_a_bad_executor_or_store_url_without_a_traceback(tmp_path):
+    for args, message in ((["--executor", "ray:head"], "the Ray executor is 'ray' (local) or 'ray://host:port'"),
+                          (["--executor", "celery"], "Unknown executor 'celery'")):
+        result = CliRunner().invoke(cli, ["serve", "--data-dir", str(tmp_path), *args])
+        assert result.exit_code == 1 and message in result.output, result.output
+        assert "Traceback" not in result.output
+    result = CliRunner().invoke(cli, ["serve", "--data-dir", str(tmp_path)], env={"TASTEMAKER_STORE_URL": "mysql://x"})
+    assert result.exit_code == 1 and "Unsupported store URL 'mysql://x'" in result.output
