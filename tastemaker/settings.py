@@ -24,9 +24,9 @@ class Settings(BaseSettings):
     lake_url: str | None = None
     """Where imported data and models live: `file:///path` (default `<data_dir>/lake`) or `s3://bucket/prefix`."""
     executor: str = "thread"
-    """Job executor: `thread` (default), `inline` (runs jobs at once; tests), `ray` (each job a task on a local Ray
-    started with the service) or `ray://host:port` (a Ray cluster; its nodes need tastemaker installed and must reach
-    the store and lake URLs, i.e. PostgreSQL and S3). Needs the `ray` extra."""
+    """Job executor: `thread` (default), `inline` (runs jobs at once; tests), `ray` (each job a task on a new local Ray
+    started with the service) or `ray://host:port` (a Ray cluster's Ray Client port; its nodes need tastemaker
+    installed and must reach the store and lake URLs, i.e. PostgreSQL and S3). Needs the `ray` extra."""
     workers: int = 2
     """Jobs run at once: threads of the thread executor, CPUs of a local Ray."""
     host: str = "127.0.0.1"

@@ -12,10 +12,11 @@ from .executors import map_in_order
 log = logging.getLogger(__name__)
 
 
-def parse_address(spec: str) -> str | None:
-    """`ray` -> None (start a local Ray, or join the one RAY_ADDRESS names); `ray://host:port` -> that address."""
+def parse_address(spec: str) -> str:
+    """`ray` -> "local" (a new Ray started with the service, even where another Ray runs on this machine);
+    `ray://host:port` -> that address (a cluster, through Ray Client)."""
     if spec == "ray":
-        return None
+        return "local"
     if spec.startswith("ray://") and len(spec) > len("ray://"):
         return spec
     raise ValueError(f"Unknown executor {spec!r}: the Ray executor is 'ray' (local) or 'ray://host:port'.")
@@ -43,7 +44,7 @@ class RayExecutor:
     AutoML candidates) are Ray tasks too, so they spread over the cluster; what they capture travels with them (a
     Context as its settings, rebuilt over the same store and lake: context.py)."""
 
-    def __init__(self, run: Callable[[int], None], workers: int, address: str | None = None,
+    def __init__(self, run: Callable[[int], None], workers: int, address: str = "local",
                  on_lost: Callable[[int, str], None] | None = None) -> None:
         try:
             import ray
@@ -54,8 +55,8 @@ class RayExecutor:
         self._started_here = False
         if not ray.is_initialized():  # inside a Ray worker (a job submitting a job) Ray is already up
             os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-            options: dict[str, Any] = {"address": address} if address else {"num_cpus": max(1, int(workers))}
-            ray.init(**options, include_dashboard=False, log_to_driver=False, configure_logging=False)
+            local = {"num_cpus": max(1, int(workers)), "include_dashboard": False} if address == "local" else {}
+            ray.init(address=address, **local, log_to_driver=False, configure_logging=False)
             self._started_here = True
         self._task = ray.remote(num_cpus=1, max_retries=0)(_run_guarded)
         self._piece = ray.remote(num_cpus=1, max_retries=0)(_call)

@@ -24,13 +24,13 @@ ray = pytest.importorskip("ray")
 def local_ray():
     """One local Ray for the in-process tests (an executor made while Ray is up joins it and leaves it up)."""
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     yield
     ray.shutdown()
 
 
 def test_parse_address_names_local_ray_a_cluster_or_the_mistake():
-    assert parse_address("ray") is None
+    assert parse_address("ray") == "local"
     assert parse_address("ray://head:10001") == "ray://head:10001"
     for bad in ("ray:", "ray://", "ray:head"):
         with pytest.raises(ValueError, match="'ray' \\(local\\) or 'ray://host:port'"):
@@ -144,7 +144,7 @@ def test_a_job_that_fans_out_on_a_one_cpu_ray_ends(tmp_path):
     script.write_text(
         "import ray\n"
         "from tastemaker.jobs.executors import make_executor\n"
-        "ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False, configure_logging=False)\n"
+        "ray.init(address='local', num_cpus=1, include_dashboard=False, log_to_driver=False, configure_logging=False)\n"
         "@ray.remote(num_cpus=1)\n"
         "def job():  # as in a worker: the job's service makes its own executor on the running Ray\n"
         "    return make_executor('ray', lambda job_id: None, 1).map(lambda x: x + 10, [1, 2, 3], 3)\n"
@@ -230,6 +230,55 @@ def test_scale_out_configuration_ray_postgresql_and_s3(tmp_path, postgres_databa
     finally:
         srv.stop()
         moto.stop()
+
+
+def test_serve_joins_a_ray_cluster_through_ray_client(tmp_path):
+    """TASTEMAKER_EXECUTOR=ray://host:port: a separate Ray head (`ray start --head`, token auth off on loopback)
+    runs the jobs and the HPO trials; the server is only its client."""
+    from pathlib import Path
+
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0"}
+    client_port = free_port()
+    head = subprocess.Popen([str(Path(sys.executable).parent / "ray"), "start", "--head", "--block", "--num-cpus", "2",
+                             "--port", str(free_port()), "--ray-client-server-port", str(client_port),
+                             "--include-dashboard=false", "--disable-usage-stats"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    srv = Server(tmp_path / "data", env={"TASTEMAKER_EXECUTOR": f"ray://127.0.0.1:{client_port}",
+                                         "RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0"})
+    try:
+        wait_port(client_port, 90)
+        srv.start()
+        personalize = srv.client("personalize")
+        group = setup_group(personalize, tmp_path / "csv")["dataset_group_arn"]
+        up = train(personalize, group, "up", "aws-user-personalization")
+        metrics = personalize.get_solution_metrics(solutionVersionArn=up["solution_version_arn"])["metrics"]
+        assert 0.0 < metrics["precision_at_5"] <= 1.0
+        solution = personalize.create_solution(
+            name="sims-hpo", datasetGroupArn=group, recipeArn="arn:aws:personalize:::recipe/aws-sims", performHPO=True,
+            solutionConfig={"hpoConfig": {"hpoResourceConfig": {"maxNumberOfTrainingJobs": "2",
+                                                                "maxParallelTrainingJobs": "2"}}})["solutionArn"]
+        wait_status(personalize.describe_solution, "solution", solutionArn=solution)
+        arn = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+        tuned = wait_status(personalize.describe_solution_version, "solutionVersion", solutionVersionArn=arn)
+        assert tuned["status"] == "ACTIVE", tuned.get("failureReason")
+        assert not children(srv.proc.pid)  # the server started no Ray of its own
+    finally:
+        srv.stop()
+        head.terminate()  # --block: the head stops its processes when it ends
+        head.wait(60)
+
+
+def wait_port(port: int, timeout: float) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            assert time.monotonic() < deadline, f"nothing listens on port {port}"
+            time.sleep(0.2)
 
 
 def stopped_in_flight(personalize, group: str) -> str:
