@@ -176,16 +176,7 @@ def test_serve_with_the_ray_executor_trains_evaluates_and_serves(tmp_path):
         up = train(personalize, group, "up", "aws-user-personalization")
         metrics = personalize.get_solution_metrics(solutionVersionArn=up["solution_version_arn"])["metrics"]
         assert 0.0 < metrics["normalized_discounted_cumulative_gain_at_10"] <= 1.0
-        solution = personalize.create_solution(
-            name="sims-hpo", datasetGroupArn=group, recipeArn="arn:aws:personalize:::recipe/aws-sims", performHPO=True,
-            solutionConfig={"hpoConfig": {"hpoResourceConfig": {"maxNumberOfTrainingJobs": "2",
-                                                                "maxParallelTrainingJobs": "2"}}})["solutionArn"]
-        wait_status(personalize.describe_solution, "solution", solutionArn=solution)
-        arn = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
-        tuned = wait_status(personalize.describe_solution_version, "solutionVersion", timeout=120,
-                            solutionVersionArn=arn)  # its two trials at once, as Ray tasks
-        assert tuned["status"] == "ACTIVE", tuned.get("failureReason")
-        assert tuned["tunedHPOParams"]["algorithmHyperParameters"]
+        assert tuned_with_two_trials_at_once(personalize, group)
         assert stopped_in_flight(personalize, group) == "CREATE STOPPED"
         campaign = deploy(personalize, "up", up["solution_version_arn"])
         items = runtime.get_recommendations(campaignArn=campaign, userId="u1", numResults=5)["itemList"]
@@ -253,14 +244,7 @@ def test_serve_joins_a_ray_cluster_through_ray_client(tmp_path):
         up = train(personalize, group, "up", "aws-user-personalization")
         metrics = personalize.get_solution_metrics(solutionVersionArn=up["solution_version_arn"])["metrics"]
         assert 0.0 < metrics["precision_at_5"] <= 1.0
-        solution = personalize.create_solution(
-            name="sims-hpo", datasetGroupArn=group, recipeArn="arn:aws:personalize:::recipe/aws-sims", performHPO=True,
-            solutionConfig={"hpoConfig": {"hpoResourceConfig": {"maxNumberOfTrainingJobs": "2",
-                                                                "maxParallelTrainingJobs": "2"}}})["solutionArn"]
-        wait_status(personalize.describe_solution, "solution", solutionArn=solution)
-        arn = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
-        tuned = wait_status(personalize.describe_solution_version, "solutionVersion", solutionVersionArn=arn)
-        assert tuned["status"] == "ACTIVE", tuned.get("failureReason")
+        assert tuned_with_two_trials_at_once(personalize, group)
         assert not children(srv.proc.pid)  # the server started no Ray of its own
     finally:
         srv.stop()
@@ -279,6 +263,19 @@ def wait_port(port: int, timeout: float) -> None:
         except OSError:
             assert time.monotonic() < deadline, f"nothing listens on port {port}"
             time.sleep(0.2)
+
+
+def tuned_with_two_trials_at_once(personalize, group: str) -> dict:
+    """An ACTIVE SIMS version whose HPO ran two trials at once (as Ray tasks); its tuned hyperparameters."""
+    solution = personalize.create_solution(
+        name="sims-hpo", datasetGroupArn=group, recipeArn="arn:aws:personalize:::recipe/aws-sims", performHPO=True,
+        solutionConfig={"hpoConfig": {"hpoResourceConfig": {"maxNumberOfTrainingJobs": "2",
+                                                            "maxParallelTrainingJobs": "2"}}})["solutionArn"]
+    wait_status(personalize.describe_solution, "solution", solutionArn=solution)
+    arn = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+    tuned = wait_status(personalize.describe_solution_version, "solutionVersion", solutionVersionArn=arn)
+    assert tuned["status"] == "ACTIVE", tuned.get("failureReason")
+    return tuned["tunedHPOParams"]["algorithmHyperParameters"]
 
 
 def stopped_in_flight(personalize, group: str) -> str:
