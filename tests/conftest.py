@@ -72,13 +72,13 @@ class Server:
         self.env = {**os.environ, **(env or {})}
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> Server:
+    def start(self, timeout: float = 30.0) -> Server:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tastemaker", "serve", "--port", str(self.port), "--data-dir", str(self.data_dir),
              "--log-level", "warning"],
             env=self.env,
         )
-        wait_for(self.url + "/")
+        wait_for(self.url + "/", timeout)
         return self
 
     def stop(self) -> None:

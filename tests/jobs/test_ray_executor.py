@@ -238,7 +238,7 @@ def test_serve_joins_a_ray_cluster_through_ray_client(tmp_path):
                                          "RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0"})
     try:
         wait_port(client_port, 90)
-        srv.start()
+        srv.start(timeout=120)  # Ray Client retries while the head's client server finishes starting
         personalize = srv.client("personalize")
         group = setup_group(personalize, tmp_path / "csv")["dataset_group_arn"]
         up = train(personalize, group, "up", "aws-user-personalization")
