@@ -1,6 +1,8 @@
 """Peer models for bench/quality.py, served from the same histories: EASE, implicit ALS, item-kNN, recent items."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -74,3 +76,34 @@ class RecentPeer(_Peer):
 
 
 PEERS = {"EASE": EasePeer, "implicit-ALS": AlsPeer, "item-kNN": ItemKnnPeer, "recent-items": RecentPeer}
+
+# Each peer's own hyperparameter, picked per split the way user-personalization picks its blend: on the training
+# users' newest 10% (never the held-out users), so the comparison is with peers tuned to the dataset.
+GRIDS = {"EASE": ("l2", [50.0, 100.0, 200.0, 500.0, 1000.0]),
+         "implicit-ALS": ("alpha", [1.0, 3.0, 10.0, 30.0]),
+         "item-kNN": ("k", [20, 50, 100, 200])}
+VALIDATION_USERS = 1000
+
+
+def tuned_peer(name: str, inter: Interactions, seed: int, exclude_seen: bool) -> tuple[_Peer, dict]:
+    """The peer fitted on `inter` with the grid value that scores the best NDCG@10 on a validation split of
+    `inter` (its users' oldest 90% -> newest 10%), and the value picked ({} for a peer without a grid)."""
+    from tastemaker.evaluation.offline import evaluate
+    from tastemaker.evaluation.split import temporal_split
+    cls = PEERS[name]
+    if name not in GRIDS:
+        return cls(inter), {}
+    param, values = GRIDS[name]
+    split = temporal_split(inter, seed + 1)
+    keep = np.sort(np.random.default_rng(seed).permutation(len(split.histories))[:VALIDATION_USERS])
+    split = dataclasses.replace(
+        split, test_users=split.test_users[keep], histories=[split.histories[i] for i in keep],
+        truths=[split.truths[i] for i in keep],
+        truth_weights=None if split.truth_weights is None else [split.truth_weights[i] for i in keep])
+
+    def score(value) -> float:
+        model = cls(split.train, **{param: value})
+        return evaluate(model, "USER_PERSONALIZATION", split, exclude_seen=exclude_seen)[
+            "normalized_discounted_cumulative_gain_at_10"]
+    best = max(values, key=score)
+    return cls(inter, **{param: best}), {param: best}

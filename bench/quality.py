@@ -1,7 +1,10 @@
 """Offline quality: Tastemaker recipes vs Personalize's recorded POC metrics and peers (mean ± std over seeds).
 
     python bench/quality.py [--seeds 5] [--datasets poc,ml-latest-small,ml-100k,beauty,lastfm] [--no-peers]
-                            [--truth newest-10%|next-item]
+                            [--untuned-peers] [--truth newest-10%|next-item]
+
+The peers' hyperparameters (EASE l2, ALS alpha, item-kNN k) are picked per split on the training users' newest
+10%, as user-personalization picks its blend; the table shows the values picked (one per seed).
 
 --truth next-item keeps the documented split's users and input histories but makes each held-out user's truth
 the single row that follows the input (docs/evaluation.md, "next-item mode").
@@ -18,7 +21,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import datasets  # noqa: E402
-from bench.peers import PEERS  # noqa: E402
+from bench.peers import PEERS, tuned_peer  # noqa: E402
 from tastemaker.data.build import interactions_from_table  # noqa: E402
 from tastemaker.data.types import TrainingData  # noqa: E402
 from tastemaker.evaluation.metrics import METRIC_KEYS  # noqa: E402
@@ -36,8 +39,9 @@ SHORT = ["coverage", "mrr@25", "ndcg@5", "ndcg@10", "ndcg@25", "p@5", "p@10", "p
 
 
 def run(inter, name: str, seeds: int, exclude_seen: bool, peers: bool, recipes: list[str],
-        truth: str = "newest-10%") -> dict:
-    """{model name: list of metric dicts (one per seed)} plus training seconds."""
+        truth: str = "newest-10%", tune_peers: bool = True) -> dict:
+    """{model name: list of metric dicts (one per seed)} plus training seconds (a tuned peer's include its
+    search) and, for a tuned peer, the value picked."""
     out: dict[str, list] = {}
     for seed in range(seeds):
         split = personalize_split(inter, seed, truth=truth)
@@ -54,10 +58,11 @@ def run(inter, name: str, seeds: int, exclude_seen: bool, peers: bool, recipes: 
                 out.setdefault(recipe_name + " (similar(newest item))", []).append({**m, "train_s": secs})
         for peer_name, cls in (PEERS.items() if peers else []):
             t = time.perf_counter()
-            model = cls(split.train)
+            model, picked = tuned_peer(peer_name, split.train, seed, exclude_seen) if tune_peers \
+                else (cls(split.train), {})
             secs = time.perf_counter() - t
             m = evaluate(model, "USER_PERSONALIZATION", split, exclude_seen=exclude_seen)
-            out.setdefault("peer " + peer_name, []).append({**m, "train_s": secs})
+            out.setdefault("peer " + peer_name, []).append({**m, "train_s": secs, "picked": picked})
         print(f"  [{name}] seed {seed} done", file=sys.stderr, flush=True)
     return out
 
@@ -72,7 +77,8 @@ def table(title: str, results: dict, reference: dict | None = None) -> None:
             v = np.array([r[k] for r in runs])
             cells.append(f"{v.mean():.4f}±{v.std():.4f}")
         t = np.mean([r["train_s"] for r in runs])
-        print(f"| {name} | " + " | ".join(cells) + f" | {t:.2f} |")
+        picked = "; ".join(", ".join(f"{k}={v:g}" for k, v in r["picked"].items()) for r in runs if r.get("picked"))
+        print(f"| {name}{f' ({picked})' if picked else ''} | " + " | ".join(cells) + f" | {t:.2f} |")
         if reference and name in reference:
             ref = reference[name]
             print(f"| Personalize {name} | " + " | ".join(f"{x:.4f}" for x in ref) + " | |")
@@ -85,6 +91,9 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--datasets", default="poc,ml-latest-small,ml-100k,beauty,lastfm")
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--untuned-peers", action="store_true",
+                    help="fit the peers with their fixed defaults instead of picking each one's hyperparameter "
+                         "(EASE l2, ALS alpha, item-kNN k) on the training users' newest 10%% of every split")
     ap.add_argument("--truth", choices=TRUTH_MODES, default="newest-10%",
                     help="held-out truth: the documented newest 10%% of rows, or the next row only")
     args = ap.parse_args()
@@ -95,7 +104,8 @@ def main() -> None:
                 continue
             inter = interactions_from_table(datasets.poc_table())
             res = run(inter, name, args.seeds, False, not args.no_peers,
-                      ["aws-user-personalization", "aws-sims", "aws-personalized-ranking"], args.truth)
+                      ["aws-user-personalization", "aws-sims", "aws-personalized-ranking"], args.truth,
+                      not args.untuned_peers)
             table(f"POC protocol (ml-latest-small click+watch, {len(inter)} rows, {args.seeds} seeds; "
                   f"seen items kept; truth: {args.truth})", res, PERSONALIZE)
             continue
@@ -104,7 +114,8 @@ def main() -> None:
             print(f"skip {name}: {datasets.path(*parts)} absent")
             continue
         inter = interactions_from_table(loader())
-        res = run(inter, name, args.seeds, True, not args.no_peers, ["aws-user-personalization"], args.truth)
+        res = run(inter, name, args.seeds, True, not args.no_peers, ["aws-user-personalization"], args.truth,
+                  not args.untuned_peers)
         best_peer = max((n for n in res if n.startswith("peer ")), default=None,
                         key=lambda n: np.mean([r["normalized_discounted_cumulative_gain_at_10"] for r in res[n]]))
         table(f"clean protocol: {name} ({len(inter)} rows, dedup, seen excluded, {args.seeds} seeds; "
