@@ -7,6 +7,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from tastemaker.data.types import History, Interactions
+from tastemaker.evaluation.offline import evaluate
+from tastemaker.evaluation.split import temporal_split
 from tastemaker.recipes._common import ArrayModel, item_stats, popularity_fallback, recency_weights, user_item_matrix
 from tastemaker.recipes.ease import fit_ease, head_items
 from tastemaker.recipes.sims import cooccurrence_neighbors
@@ -88,8 +90,6 @@ VALIDATION_USERS = 1000
 def tuned_peer(name: str, inter: Interactions, seed: int, exclude_seen: bool) -> tuple[_Peer, dict]:
     """The peer fitted on `inter` with the grid value that scores the best NDCG@10 on a validation split of
     `inter` (its users' oldest 90% -> newest 10%), and the value picked ({} for a peer without a grid)."""
-    from tastemaker.evaluation.offline import evaluate
-    from tastemaker.evaluation.split import temporal_split
     cls = PEERS[name]
     if name not in GRIDS:
         return cls(inter), {}
