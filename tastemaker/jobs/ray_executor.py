@@ -84,9 +84,11 @@ class RayExecutor:
 
     def map(self, fn: Callable[[Any], Any], items: Sequence[Any], parallel: int) -> list[Any]:
         """At most `parallel` pieces in flight as Ray tasks, results in the items' order; the first failure is
-        raised (as the piece's own exception type) after the pieces in flight are cancelled, and the rest are not
-        started. A job waiting here gives its CPU back to Ray, so its pieces run even on a one-CPU Ray. `fn` (with
-        the training data it captures) goes to Ray's object store once, however many rounds call `map` with it."""
+        raised (as the piece's own exception type) once the pieces in flight have ended, and the rest are not
+        started, as on threads. No ray.cancel: Ray 2.60 aborts the calling process when a cancel races a piece's
+        completion ("Tried to complete task that was not pending"); a stop reaches running pieces through the store.
+        A job waiting here gives its CPU back to Ray, so its pieces run even on a one-CPU Ray. `fn` (with the
+        training data it captures) goes to Ray's object store once, however many rounds call `map` with it."""
         if max(1, int(parallel)) == 1 or len(items) <= 1:
             return map_in_order(fn, items)  # nothing to spread: skip shipping the piece
         ray = self._ray
@@ -101,9 +103,9 @@ class RayExecutor:
                 self._collect(in_flight, results)
             while in_flight:
                 self._collect(in_flight, results)
-        except BaseException:
-            for ref in in_flight:
-                ray.cancel(ref)
+        except Exception:
+            if in_flight:
+                ray.wait(list(in_flight), num_returns=len(in_flight))
             raise
         return [results[k] for k in range(len(items))]
 
