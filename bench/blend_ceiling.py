@@ -37,8 +37,7 @@ def oracle_space() -> dict[str, list]:
 
 def ceiling(inter, seed: int) -> tuple[float, float, dict]:
     """(NDCG@10 of the picked blend, of the oracle blend, the oracle blend) on one split's held-out users."""
-    params = parse_params(up.UserPersonalization.HyperParameters, {})
-    params = params.model_copy(update={"ease_max_items": min(params.ease_max_items, 40 * params.hidden_dimension)})
+    params = up.effective_params(parse_params(up.UserPersonalization.HyperParameters, {}))
     split = personalize_split(inter, seed)
     picked = up.fit_blend(split.train, params, seed, params.recency_mask)
     space = oracle_space()

@@ -99,7 +99,8 @@ def mult_dae(train, histories, seed: int, hidden: int = 200, epochs: int = 100, 
     m1 = {k: np.zeros_like(v) for k, v in p.items()}
     m2 = {k: np.zeros_like(v) for k, v in p.items()}
 
-    def encode(inputs: np.ndarray) -> np.ndarray:
+    def encode(inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the L2-normalised inputs, the hidden layer)"""
         inputs = inputs / np.maximum(np.linalg.norm(inputs, axis=1, keepdims=True), 1e-9)
         return inputs, np.tanh(inputs @ p["w1"] + p["b1"])
 

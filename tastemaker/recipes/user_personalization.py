@@ -194,6 +194,11 @@ def build_arrays(inter: Interactions, params, blend: dict, seed: int = 0,
             "blend": np.asarray([blend[k] for k in BLEND_KEYS], dtype=np.float64)}
 
 
+def effective_params(params):
+    """The hyperparameters the components train with: EASE's item count capped at 40 x hidden_dimension."""
+    return params.model_copy(update={"ease_max_items": min(params.ease_max_items, 40 * params.hidden_dimension)})
+
+
 def fit_blend(inter: Interactions, params, seed: int, recency: bool, progress=lambda f: None) -> dict:
     """Pick the blend weights that predict the training users' newest 10% best from their oldest 90%, with the
     components trained on those older rows only (one model, every user validates). `progress` is called often
@@ -311,8 +316,7 @@ class UserPersonalization:
         return self._train(data, params, parse_params(self.FeatureParameters, features), options)
 
     def _train(self, data: TrainingData, params, features, options: TrainingOptions) -> UserPersonalizationModel:
-        params = params.model_copy(update={"ease_max_items": min(params.ease_max_items,
-                                                                 40 * params.hidden_dimension)})
+        params = effective_params(params)
         options.progress(0.0)
         inter = self._rows(data, features)
         blend = fit_blend(inter, params, options.seed, params.recency_mask, options.progress)
