@@ -1,7 +1,6 @@
 """aws-user-personalization (+ -v2, personalized-ranking): EASE (optionally idf-weighted history) + implicit ALS
-(folded in from the history) + a Mult-DAE autoencoder + a learned next-items model + transitions + repeats +
-popularity, blended by weights learned on the training users' held-out newest rows; users are always served from
-their history."""
+(folded in from the history) + a learned next-items model + transitions + repeats + popularity, blended by weights
+learned on the training users' held-out newest rows; users are always served from their history."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -17,24 +16,22 @@ from ._common import (ArrayModel, Params, csr_arrays, csr_from, history_length_f
                       parse_params, popularity_fallback, rank_scores, recency_weights, user_item_matrix,
                       weighted_user_item_matrix)
 from .als import fit_als, fold_in
-from .autoencoder import DAE, LAYERS, dae_logits, fit_dae
 from .base import TrainingOptions
 from .ease import fit_ease, head_items
 from .item_metadata import creation_times, metadata_matrix, metadata_popularity, profile_match
 from .sequential import NEXT_ITEMS, fit_next_items, next_items_input, transitions
 from .user_segments import Segments, fit_segments
 
-BLEND_KEYS = ("w_cf", "cf_decay", "w_rep", "rep_decay", "w_tr", "w_pop", "w_als", "cf_idf", "w_seq", "w_dae")
+BLEND_KEYS = ("w_cf", "cf_decay", "w_rep", "rep_decay", "w_tr", "w_pop", "w_als", "cf_idf", "w_seq")
 DEFAULT_BLEND = {"w_cf": 1.0, "cf_decay": 1.0, "w_rep": 0.0, "rep_decay": 0.9, "w_tr": 0.0, "w_pop": 0.01,
-                 "w_als": 0.0, "cf_idf": 0.0, "w_seq": 0.0, "w_dae": 0.0}
+                 "w_als": 0.0, "cf_idf": 0.0, "w_seq": 0.0}
 ALS = {"factors": 64, "iterations": 15, "alpha": 10.0, "reg": 0.05}  # implicit-ALS component
-DAE_REFIT = 0.25  # the final model's DAE: the blend's validation DAE fine-tuned on all rows for this share
 UNSEEN_BELOW_RANK = 25  # items without interactions are placed below the user's 25th best other item
 WEIGHTS = [0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 # a negative repeat weight is learned where re-interactions do not happen: seen items are pushed down
 SPACE = {"w_rep": [-10.0, -1.0] + WEIGHTS, "w_tr": WEIGHTS, "w_pop": WEIGHTS,
          "cf_decay": [1.0, 0.99, 0.97, 0.9, 0.7], "rep_decay": [1.0, 0.95, 0.8, 0.5, 0.2], "w_cf": [0.0, 1.0],
-         "w_als": WEIGHTS, "cf_idf": [0.0, 1.0], "w_seq": WEIGHTS, "w_dae": WEIGHTS}
+         "w_als": WEIGHTS, "cf_idf": [0.0, 1.0], "w_seq": WEIGHTS}
 
 
 class UserPersonalizationModel(ArrayModel):
@@ -54,10 +51,6 @@ class UserPersonalizationModel(ArrayModel):
         self.als_y = a.get("als_items", np.zeros((self.n_items, 0), dtype=np.float32))
         self.als_gram = self.als_y.T.astype(np.float64) @ self.als_y
         self.next_b = np.ascontiguousarray(a.get("next_b", np.zeros((0, 0), dtype=np.float32)))
-        self.dae = {k: a[k] for k in LAYERS} if all(k in a for k in (*LAYERS, "dae_items")) else None
-        self.dae_items = a["dae_items"].astype(np.int64) if self.dae is not None else np.zeros(0, np.int64)
-        self.dae_pos = np.full(self.n_items, -1, dtype=np.int64)
-        self.dae_pos[self.dae_items] = np.arange(len(self.dae_items))
         pop = np.log1p(self.item_popularity.astype(np.float64))
         self.pop_score = pop / max(pop.max(initial=0.0), 1e-12)
         count = np.maximum(self.item_popularity.astype(np.float64), 1.0)
@@ -114,22 +107,6 @@ class UserPersonalizationModel(ArrayModel):
         out[:, self.ease_items] = x @ self.next_b
         return out
 
-    def dae_batch(self, histories: list[np.ndarray]) -> np.ndarray:
-        """(len(histories), n) Mult-DAE scores of each history's item set (0 outside the modelled items)."""
-        out = np.zeros((len(histories), self.n_items), dtype=np.float32)
-        if self.dae is None or not len(self.dae["dae_b2"]):
-            return out
-        rows, cols = [], []
-        for r, items in enumerate(histories):
-            pos = np.unique(self.dae_pos[items])
-            pos = pos[pos >= 0]
-            rows.append(np.full(len(pos), r)); cols.append(pos)
-        x = sp.csr_matrix((np.ones(sum(len(c) for c in cols), dtype=np.float32),
-                           (np.concatenate(rows), np.concatenate(cols))), shape=(len(histories), len(self.dae_items)))
-        logits = dae_logits(x, self.dae)
-        out[:, self.dae_items] = logits - logits.min(axis=1, keepdims=True)
-        return out
-
     def repeat(self, items: np.ndarray, decay: float) -> np.ndarray:
         out = np.zeros(self.n_items)
         np.add.at(out, items, recency_weights(len(items), decay))
@@ -145,22 +122,21 @@ class UserPersonalizationModel(ArrayModel):
         return np.bincount(rows.indices, weights=weights, minlength=self.n_items)
 
     def features(self, history: History, cf_decay: float, rep_decay: float, cf_idf: float = 0.0) -> np.ndarray:
-        """(6, n) normalised cf / repeat / transition / ALS / next-items / DAE scores for one history."""
+        """(5, n) normalised cf / repeat / transition / ALS / next-items scores for one history."""
         items = np.asarray(history.items, dtype=np.int64)
         items = items[(items >= 0) & (items < self.n_items)]
         if not len(items):
-            return np.zeros((6, self.n_items))
+            return np.zeros((5, self.n_items))
         raw = np.stack([self.cf(items, cf_decay, cf_idf), self.repeat(items, rep_decay), self.sequential(items),
                         self.als_batch([items])[0].astype(np.float64),
-                        self.next_batch([items])[0].astype(np.float64),
-                        self.dae_batch([items])[0].astype(np.float64)])
+                        self.next_batch([items])[0].astype(np.float64)])
         return bl.normalise_rows(raw)
 
     def scores(self, history: History) -> np.ndarray:
         b = self.blend
         f = self.features(history, b["cf_decay"], b["rep_decay"], b["cf_idf"])
         s = (b["w_cf"] * f[0] + b["w_rep"] * f[1] + b["w_tr"] * f[2] + b["w_als"] * f[3] + b["w_seq"] * f[4]
-             + b["w_dae"] * f[5] + b["w_pop"] * self.pop_score)
+             + b["w_pop"] * self.pop_score)
         if self.objective_share > 0:  # optimizationObjective: part of the score is the item's objective rank
             s = (1.0 - self.objective_share) * s / max(float(np.abs(s).max()), 1e-12) \
                 + self.objective_share * self.objective
@@ -198,11 +174,9 @@ class UserPersonalizationModel(ArrayModel):
 
 
 def build_arrays(inter: Interactions, params, blend: dict, seed: int = 0,
-                 check: Callable[[], None] = lambda: None, dae: dict[str, np.ndarray] | None = None
-                 ) -> dict[str, np.ndarray]:
+                 check: Callable[[], None] = lambda: None) -> dict[str, np.ndarray]:
     """Fit the components on `inter` (the model's own training rows); `check` runs between components and may
-    raise to stop. `dae`: a DAE already fitted on older rows (its "dae_items" and LAYERS), fine-tuned here on
-    `inter` for DAE_REFIT of its training budget instead of fitting one from scratch."""
+    raise to stop."""
     pop, first = item_stats(inter)
     x = user_item_matrix(inter)
     y = None if inter.weight is None else weighted_user_item_matrix(inter)  # eventsConfig: weighted targets
@@ -214,16 +188,7 @@ def build_arrays(inter: Interactions, params, blend: dict, seed: int = 0,
     check()
     nxt = fit_next_items(inter, head, params.next_items_l2, seed, **NEXT_ITEMS)
     check()
-    if dae is None:
-        dae = {"dae_items": head, **fit_dae(x[:, head], params.hidden_dimension, seed, check=check, **DAE)}
-    elif DAE_REFIT > 0:
-        items = dae["dae_items"].astype(np.int64)
-        budget = {**DAE, "epochs": max(1, round(DAE_REFIT * DAE["epochs"])),
-                  "max_steps": max(1, round(DAE_REFIT * DAE["max_steps"]))}
-        dae = {"dae_items": items, **fit_dae(x[:, items], dae["dae_b1"].shape[0], seed, init=dae, check=check,
-                                             **budget)}
-    check()
-    return {**dae, "item_ids": inter.item_ids, "item_popularity": pop, "item_first_seen": first,
+    return {"item_ids": inter.item_ids, "item_popularity": pop, "item_first_seen": first,
             "ease_items": head, "ease_b": b, **csr_arrays("trans", trans), "window": np.asarray(params.bptt),
             "als_items": als, "next_b": nxt,
             "blend": np.asarray([blend[k] for k in BLEND_KEYS], dtype=np.float64)}
@@ -234,17 +199,15 @@ def effective_params(params):
     return params.model_copy(update={"ease_max_items": min(params.ease_max_items, 40 * params.hidden_dimension)})
 
 
-def fit_blend(inter: Interactions, params, seed: int, recency: bool, progress=lambda f: None
-              ) -> tuple[dict, dict[str, np.ndarray] | None]:
+def fit_blend(inter: Interactions, params, seed: int, recency: bool, progress=lambda f: None) -> dict:
     """Pick the blend weights that predict the training users' newest 10% best from their oldest 90%, with the
-    components trained on those older rows only (one model, every user validates); also that model's DAE (None
-    when there are too few users to validate). `progress` is called often (between components, before every
-    evaluation of the search) and may raise to stop."""
+    components trained on those older rows only (one model, every user validates). `progress` is called often
+    (between components, before every evaluation of the search) and may raise to stop."""
     space = dict(SPACE) if recency else {**SPACE, "cf_decay": [1.0], "rep_decay": [1.0]}
     split = temporal_split(inter, seed + 1)
     if len(split.test_users) < 5:
-        return dict(DEFAULT_BLEND), None
-    scored, model = _split_objective(split, params, seed, space, check=lambda: progress(0.2))
+        return dict(DEFAULT_BLEND)
+    scored = _split_objective(split, params, seed, space, check=lambda: progress(0.2))
     progress(0.45)
 
     def objective(p: dict) -> float:
@@ -255,24 +218,18 @@ def fit_blend(inter: Interactions, params, seed: int, recency: bool, progress=la
            "rep_decay": space["rep_decay"][len(space["rep_decay"]) // 2]}
     starts = [{**DEFAULT_BLEND, **mid}, {**DEFAULT_BLEND, **mid, "w_rep": 1.0, "w_tr": 0.3},
               {**DEFAULT_BLEND, **mid, "w_als": 1.0}, {**DEFAULT_BLEND, **mid, "w_seq": 1.0, "w_rep": 1.0}]
-    # staged: every weight but the DAE's, then the DAE's on top (searched jointly, the DAE took weights that the
-    # validation users liked and held-out users did not: docs/evaluation.md)
-    first = {k: v for k, v in space.items() if k != "w_dae"}
-    best, value = max((bl.coordinate_ascent(objective, first, s) for s in starts), key=lambda r: r[1])
-    best, value = bl.coordinate_ascent(objective, {"w_dae": space["w_dae"]}, best)
-    arrays = model.arrays()
-    dae = {k: arrays[k] for k in ("dae_items", *LAYERS)}
-    return less_popularity(best, value, objective), dae
+    best, value = max((bl.coordinate_ascent(objective, space, s) for s in starts), key=lambda r: r[1])
+    return less_popularity(best, value, objective)
 
 
 def _split_objective(split, params, seed: int, space: dict, top: int = 50, check: Callable[[], None] = lambda: None):
-    """(NDCG@10 of a blend on one validation split, the model trained on the split's training rows). Scores are
+    """NDCG@10 of a blend on one validation split (a model trained on the split's training rows). Scores are
     kept for each user's candidates only: the union of every component's `top` items."""
     model = UserPersonalizationModel(build_arrays(split.train, params, DEFAULT_BLEND, seed, check))
     cap = max(20, min(params.blend_max_users, int(6e6 // model.n_items)))  # bounds the scoring time
     users = np.random.default_rng(seed).permutation(len(split.histories))[:cap]
     keys = ([("cf", d, i) for d in space["cf_decay"] for i in space["cf_idf"]]
-            + [("rep", d) for d in space["rep_decay"]] + ["tr", "als", "seq", "dae", "pop"])
+            + [("rep", d) for d in space["rep_decay"]] + ["tr", "als", "seq", "pop"])
     chunk = max(1, int(4e6 // (model.n_items * len(keys))))  # bounds the (users x items) score matrices
     parts = []
     for lo in range(0, len(users), chunk):
@@ -285,9 +242,8 @@ def _split_objective(split, params, seed: int, space: dict, top: int = 50, check
     def objective(p: dict) -> float:
         s = f32(p["w_cf"]) * comp["cf", p["cf_decay"], p["cf_idf"]] + f32(p["w_rep"]) * comp["rep", p["rep_decay"]]
         s += f32(p["w_tr"]) * comp["tr"] + f32(p["w_als"]) * comp["als"] + f32(p["w_seq"]) * comp["seq"]
-        s += f32(p["w_dae"]) * comp["dae"]
         return bl.ndcg_at(s + f32(p["w_pop"]) * comp["pop"] + penalty, gain_c, 10, n_rel)
-    return objective, model
+    return objective
 
 
 def _candidate_scores(model: UserPersonalizationModel, split, users: np.ndarray, keys: list, top: int):
@@ -306,8 +262,7 @@ def _candidate_scores(model: UserPersonalizationModel, split, users: np.ndarray,
         elif key[0] == "rep":
             full[key] = norm(np.stack([model.repeat(h, key[1]) for h in items]))
     full.update({"tr": norm(np.stack([model.sequential(h) for h in items])), "als": norm(model.als_batch(items)),
-                 "seq": norm(model.next_batch(items)), "dae": norm(model.dae_batch(items)),
-                 "pop": np.broadcast_to(model.pop_score, rel.shape)})
+                 "seq": norm(model.next_batch(items)), "pop": np.broadcast_to(model.pop_score, rel.shape)})
     cand, dup = bl.candidates([full[k] for k in keys], top)
     comp = {k: np.take_along_axis(np.asarray(full[k], dtype=np.float32), cand, axis=1) for k in keys}
     penalty = np.where(dup, np.float32(-np.inf), np.float32(0.0))
@@ -364,9 +319,9 @@ class UserPersonalization:
         params = effective_params(params)
         options.progress(0.0)
         inter = self._rows(data, features)
-        blend, dae = fit_blend(inter, params, options.seed, params.recency_mask, options.progress)
+        blend = fit_blend(inter, params, options.seed, params.recency_mask, options.progress)
         options.progress(0.6)
-        arrays = build_arrays(inter, params, blend, options.seed, check=lambda: options.progress(0.8), dae=dae)
+        arrays = build_arrays(inter, params, blend, options.seed, check=lambda: options.progress(0.8))
         pop, first = item_stats(data.interactions)
         ids = data.interactions.item_ids
         arrays.update(item_popularity=pop, item_first_seen=first, item_created=creation_times(data, ids),
