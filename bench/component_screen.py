@@ -2,7 +2,7 @@
 recipe's scores at the best of a few weights (chosen on the held-out users: an oracle screen, optimistic), on a
 clean-protocol dataset. A candidate that gains nothing here will not gain inside the recipe's learned blend.
 
-    python bench/component_screen.py [--dataset lastfm] [--seeds 3] [--candidates gf-cf,pairs,mult-dae]
+    python bench/component_screen.py [--dataset lastfm] [--seeds 3] [--candidates gf-cf,pairs,mult-dae,inf-ae]
 
 Candidates (none is part of the product):
 * gf-cf — Shen et al. 2021: the normalised item-item filter plus an ideal low-pass filter (256 singular vectors).
@@ -10,6 +10,9 @@ Candidates (none is part of the product):
   pairs as extra inputs, fitted by ridge on EASE's residual.
 * mult-dae — Liang et al. 2018: a denoising autoencoder (dropout 0.5, one tanh layer of 200, softmax output,
   multinomial likelihood, Adam, 100 epochs) over the 5,000 most popular items, in numpy.
+* inf-ae — Sachdeva et al. 2022: the infinitely wide one-hidden-layer ReLU autoencoder, i.e. kernel ridge regression
+  over the training users with that network's neural tangent kernel (closed form), regularisation 1.0 x the mean
+  kernel diagonal; users x users, so for small datasets only.
 """
 from __future__ import annotations
 
@@ -126,7 +129,27 @@ def mult_dae(train, histories, seed: int, hidden: int = 200, epochs: int = 100, 
     return out
 
 
-CANDIDATES = {"gf-cf": gf_cf, "pairs": pairs, "mult-dae": mult_dae}
+def relu_ntk(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The neural tangent kernel of Dense -> ReLU -> Dense (weights' variance 1, no bias) between rows of a, b."""
+    d = a.shape[1]
+    n0 = (a @ b.T) / d
+    norms = np.sqrt(np.outer((a * a).sum(axis=1), (b * b).sum(axis=1))) / d + 1e-12
+    cos = np.clip(n0 / norms, -1.0, 1.0)
+    angle = np.arccos(cos)
+    relu = norms / (2 * np.pi) * (np.sin(angle) + (np.pi - angle) * cos)  # the arc-cosine kernel
+    return relu + n0 * (np.pi - angle) / (2 * np.pi)
+
+
+def inf_ae(train, histories, seed: int, reg: float = 1.0) -> np.ndarray:
+    x, _ = binary(train)
+    xd = np.asarray(x.todense(), dtype=np.float64)
+    gram = relu_ntk(xd, xd)
+    gram[np.diag_indices_from(gram)] += reg * np.trace(gram) / len(gram)
+    h = history_matrix(histories, np.arange(x.shape[1]), x.shape[1]).astype(np.float64)
+    return (relu_ntk(h, xd) @ sla.solve(gram, xd, assume_a="pos")).astype(np.float32)
+
+
+CANDIDATES = {"gf-cf": gf_cf, "pairs": pairs, "mult-dae": mult_dae, "inf-ae": inf_ae}
 
 
 def ndcg10(scores: np.ndarray, split, relevant: np.ndarray) -> float:
