@@ -12,7 +12,7 @@ Candidates (none is part of the product):
   multinomial likelihood, Adam, 100 epochs) over the 5,000 most popular items, in numpy.
 * inf-ae — Sachdeva et al. 2022: the infinitely wide one-hidden-layer ReLU autoencoder, i.e. kernel ridge regression
   over the training users with that network's neural tangent kernel (closed form), regularisation 1.0 x the mean
-  kernel diagonal; users x users, so for small datasets only.
+  kernel diagonal (the best alone of 0.03-3 on Last.fm's held-out users); users x users, so for small datasets only.
 """
 from __future__ import annotations
 
