@@ -5,6 +5,8 @@ from collections.abc import Collection, Iterable
 from typing import Any, Protocol
 
 Record = dict[str, Any]
+ResourceChange = tuple[str, str, Record, "Collection[str] | None"]
+"""(kind, arn, changes, expected statuses): a resource update made in the same transaction as a job's move."""
 
 
 class Store(Protocol):
@@ -27,21 +29,39 @@ class Store(Protocol):
     ) -> Record | None:
         """Apply changes atomically; None (and no change) when the status is not one expected."""
 
-    def delete(self, kind: str, arn: str) -> None: ...
+    def delete(self, kind: str, arn: str) -> bool:
+        """Remove a resource and its tags; False when there was none (a concurrent delete won)."""
 
     # tags
     def get_tags(self, arn: str) -> dict[str, str]: ...
     def set_tags(self, arn: str, tags: dict[str, str]) -> None: ...
     def remove_tags(self, arn: str, keys: Iterable[str]) -> None: ...
 
-    # jobs
-    def add_job(self, kind: str, arn: str, payload: Record | None = None) -> int: ...
+    # jobs: a queue in lanes ("heavy": training, imports, batch; "light": campaign deployment); a claimed job has
+    # an owner (one server process) and a lease the owner renews; only its owner, or anyone once the lease ran out,
+    # moves it on
+    def add_job(self, kind: str, arn: str, payload: Record | None = None, lane: str = "heavy") -> int: ...
     def get_job(self, job_id: int) -> Record | None: ...
-    def claim_job(self, job_id: int) -> Record | None:
-        """Move a pending job to running (attempts + 1); None if it was not pending."""
+    def claim_job(self, job_id: int, owner: str = "", lease_s: float = 60.0) -> Record | None:
+        """Move this pending job to running for `owner` (attempts + 1); None if it was not pending."""
+
+    def claim_next(self, owner: str, lanes: Collection[str], lease_s: float) -> Record | None:
+        """Claim the oldest pending job of these lanes; None when there is none. Two callers never get one job."""
+
+    def renew_leases(self, owner: str, job_ids: Collection[int], lease_s: float) -> set[int]:
+        """Extend the leases of these running jobs of `owner`; returns the ids it still owns."""
+
+    def expired_jobs(self, now: float) -> list[Record]:
+        """Running jobs whose lease ran out before `now` (their owner died or stalled)."""
+
+    def transition(self, job_id: int, state: str, message: str | None = None, *, owner: str | None = None,
+                   expired_before: float | None = None, resource: ResourceChange | None = None) -> Record | None:
+        """Atomically move a job to `state` and apply `resource` to its resource (when it still exists and has an
+        expected status): a running job only for its `owner`, or for anyone when its lease ran out before
+        `expired_before`; a pending one when no owner is named. Returns the job as it was, None if it did not move."""
 
     def finish_job(self, job_id: int, state: str, message: str | None = None) -> None: ...
-    def jobs(self, states: Collection[str]) -> list[Record]: ...
+    def jobs(self, states: Collection[str], lanes: Collection[str] | None = None) -> list[Record]: ...
 
     # real-time data
     def append_events(self, rows: list[Record]) -> int:

@@ -16,64 +16,15 @@ from sqlalchemy.engine import Connection
 from ..errors import already_exists, not_found
 from .base import Record
 
-meta = sa.MetaData()
-
-resources = sa.Table(
-    "resources", meta,
-    sa.Column("arn", sa.String(512), primary_key=True),
-    sa.Column("kind", sa.String(64), nullable=False, index=True),
-    sa.Column("seq", sa.Integer, nullable=False),
-    sa.Column("body", sa.LargeBinary, nullable=False),
-)
-tags = sa.Table(
-    "tags", meta,
-    sa.Column("arn", sa.String(512), primary_key=True),
-    sa.Column("key", sa.String(256), primary_key=True),
-    sa.Column("value", sa.String(512), nullable=False),
-)
-jobs = sa.Table(
-    "jobs", meta,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("kind", sa.String(64), nullable=False),
-    sa.Column("arn", sa.String(512), nullable=False, index=True),
-    sa.Column("state", sa.String(16), nullable=False, index=True),
-    sa.Column("attempts", sa.Integer, nullable=False, default=0),
-    sa.Column("payload", sa.LargeBinary, nullable=False),
-    sa.Column("message", sa.Text),
-    sa.Column("created", sa.Float, nullable=False),
-    sa.Column("updated", sa.Float, nullable=False),
-)
-events = sa.Table(
-    "events", meta,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("dataset_group_arn", sa.String(512), nullable=False),
-    sa.Column("user_id", sa.String(256)),
-    sa.Column("session_id", sa.String(256)),
-    sa.Column("item_id", sa.String(256)),
-    sa.Column("event_type", sa.String(256)),
-    sa.Column("event_value", sa.Float),
-    sa.Column("timestamp", sa.Float, nullable=False),
-    sa.Column("event_id", sa.String(256), nullable=False),
-    sa.Column("recommendation_id", sa.String(64)),
-    sa.Column("impression", sa.Text),
-    sa.Column("properties", sa.LargeBinary),
-    sa.UniqueConstraint("dataset_group_arn", "event_id", name="uq_event"),
-    sa.Index("ix_events_user", "dataset_group_arn", "user_id"),
-)
-records = sa.Table(
-    "records", meta,
-    sa.Column("dataset_arn", sa.String(512), primary_key=True),
-    sa.Column("record_id", sa.String(256), primary_key=True),
-    sa.Column("properties", sa.LargeBinary, nullable=False),
-    sa.Column("updated", sa.Float, nullable=False),
-)
+from .migrate import upgrade
+from .sql_jobs import SqlJobs, dumps
+from .tables import events, meta, records, resources, tags
 
 
-def _dumps(value: Any) -> bytes:
-    return orjson.dumps(value)
+_dumps = dumps
 
 
-class SqlStore:
+class SqlStore(SqlJobs):
     """One schema for SQLite and PostgreSQL. SQLite runs in WAL mode with write transactions
     taken IMMEDIATE so that read-modify-write updates never race."""
 
@@ -91,7 +42,7 @@ class SqlStore:
             sa_event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
             self.engine = sa.create_engine(url, pool_pre_ping=True)
-        meta.create_all(self.engine)
+        upgrade(self.engine, meta)
         self._lock = threading.RLock()
 
     @contextmanager
@@ -148,25 +99,33 @@ class SqlStore:
         self, kind: str, arn: str, changes: Record, *, expect_status: Collection[str] | None = None
     ) -> Record | None:
         with self._tx(write=True) as conn:
-            query = sa.select(resources.c.body).where(resources.c.arn == arn, resources.c.kind == kind)
-            if not self.is_sqlite:
-                query = query.with_for_update()
-            row = conn.execute(query).first()
-            if row is None:
-                raise not_found(arn)
-            record = orjson.loads(row[0])
-            if expect_status is not None and record.get("status") not in expect_status:
-                return None
-            record.update(changes)
-            if "last_updated_date_time" not in changes:
-                record["last_updated_date_time"] = time.time()
-            conn.execute(resources.update().where(resources.c.arn == arn).values(body=_dumps(record)))
-            return record
+            return self._update_in(conn, kind, arn, changes, expect_status)
 
-    def delete(self, kind: str, arn: str) -> None:
+    def _update_in(self, conn: Connection, kind: str, arn: str, changes: Record,
+                   expect_status: Collection[str] | None, missing_ok: bool = False) -> Record | None:
+        """`update` inside an open write transaction (a job's final transition updates its resource with it)."""
+        query = sa.select(resources.c.body).where(resources.c.arn == arn, resources.c.kind == kind)
+        if not self.is_sqlite:
+            query = query.with_for_update()
+        row = conn.execute(query).first()
+        if row is None:
+            if missing_ok:
+                return None
+            raise not_found(arn)
+        record = orjson.loads(row[0])
+        if expect_status is not None and record.get("status") not in expect_status:
+            return None
+        record.update(changes)
+        if "last_updated_date_time" not in changes:
+            record["last_updated_date_time"] = time.time()
+        conn.execute(resources.update().where(resources.c.arn == arn).values(body=_dumps(record)))
+        return record
+
+    def delete(self, kind: str, arn: str) -> bool:
         with self._tx(write=True) as conn:
-            conn.execute(resources.delete().where(resources.c.arn == arn, resources.c.kind == kind))
+            gone = conn.execute(resources.delete().where(resources.c.arn == arn, resources.c.kind == kind)).rowcount
             conn.execute(tags.delete().where(tags.c.arn == arn))
+        return bool(gone)
 
     # ---- tags ------------------------------------------------------------------------------
     def get_tags(self, arn: str) -> dict[str, str]:
@@ -183,44 +142,6 @@ class SqlStore:
     def remove_tags(self, arn: str, keys: Iterable[str]) -> None:
         with self._tx(write=True) as conn:
             conn.execute(tags.delete().where(tags.c.arn == arn, tags.c.key.in_(list(keys))))
-
-    # ---- jobs ------------------------------------------------------------------------------
-    def add_job(self, kind: str, arn: str, payload: Record | None = None) -> int:
-        now = time.time()
-        with self._tx(write=True) as conn:
-            result = conn.execute(jobs.insert().values(
-                kind=kind, arn=arn, state="pending", attempts=0, payload=_dumps(payload or {}),
-                created=now, updated=now,
-            ))
-            return int(result.inserted_primary_key[0])
-
-    def get_job(self, job_id: int) -> Record | None:
-        with self._tx() as conn:
-            row = conn.execute(sa.select(jobs).where(jobs.c.id == job_id)).mappings().first()
-        return _job(row) if row else None
-
-    def claim_job(self, job_id: int) -> Record | None:
-        with self._tx(write=True) as conn:
-            done = conn.execute(
-                jobs.update().where(jobs.c.id == job_id, jobs.c.state == "pending")
-                .values(state="running", attempts=jobs.c.attempts + 1, updated=time.time())
-            )
-            if done.rowcount != 1:
-                return None
-            row = conn.execute(sa.select(jobs).where(jobs.c.id == job_id)).mappings().first()
-        return _job(row)
-
-    def finish_job(self, job_id: int, state: str, message: str | None = None) -> None:
-        with self._tx(write=True) as conn:
-            conn.execute(jobs.update().where(jobs.c.id == job_id)
-                         .values(state=state, message=message, updated=time.time()))
-
-    def jobs(self, states: Collection[str]) -> list[Record]:
-        with self._tx() as conn:
-            rows = conn.execute(
-                sa.select(jobs).where(jobs.c.state.in_(list(states))).order_by(jobs.c.id)
-            ).mappings().all()
-        return [_job(r) for r in rows]
 
     # ---- real-time data --------------------------------------------------------------------
     def append_events(self, rows: list[Record]) -> int:
@@ -299,10 +220,6 @@ class SqlStore:
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-def _job(row: Any) -> Record:
-    return {**row, "payload": orjson.loads(row["payload"])}
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -109,3 +109,63 @@ def test_max_event_id_and_user_deletion(store):
     assert store.delete_user_data(ARN, ["u1", "u2"], dataset_arn=users_ds) == 3
     assert [e["user_id"] for e in store.events(ARN)] == ["u3"]
     assert [r["record_id"] for r in store.records(users_ds)] == ["u9"]
+
+
+def test_claim_next_takes_the_oldest_pending_job_of_a_lane_once(store):
+    heavy = store.add_job("train", ARN, {}, lane="heavy")
+    light = store.add_job("deploy", ARN, {}, lane="light")
+    later = store.add_job("train", ARN, {}, lane="heavy")
+    assert store.claim_next("a", ["light"], 30)["id"] == light
+    first = store.claim_next("b", ["heavy"], 30)
+    assert (first["id"], first["owner"], first["attempts"]) == (heavy, "b", 1)
+    assert store.claim_next("a", ["heavy"], 30)["id"] == later
+    assert store.claim_next("a", ["heavy", "light"], 30) is None
+
+
+def test_claims_race_and_no_job_is_claimed_twice(store):
+    ids = [store.add_job("train", ARN, {}) for _ in range(20)]
+    got: dict[str, list[int]] = {"a": [], "b": [], "c": []}
+
+    def claim(owner: str) -> None:
+        while (job := store.claim_next(owner, ["heavy"], 30)) is not None:
+            got[owner].append(job["id"])
+
+    threads = [threading.Thread(target=claim, args=(o,)) for o in got]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(sum(got.values(), [])) == ids
+
+
+def test_leases_are_renewed_by_their_owner_only_and_expire(store):
+    job = store.add_job("train", ARN, {})
+    claimed = store.claim_next("a", ["heavy"], 0.0)
+    assert store.renew_leases("b", [job], 30) == set()  # not b's
+    assert [j["id"] for j in store.expired_jobs(claimed["lease_until"] + 1)] == [job]
+    assert store.renew_leases("a", [job], 30) == {job}
+    assert store.expired_jobs(claimed["lease_until"] + 1) == []
+
+
+def test_a_running_job_moves_only_for_its_owner_or_once_its_lease_ran_out(store):
+    store.insert("dataset_group", _record(status="CREATE IN_PROGRESS"))
+    job = store.add_job("train", ARN, {})
+    claimed = store.claim_next("a", ["heavy"], 30)
+    active = ("dataset_group", ARN, {"status": "ACTIVE"}, ["CREATE IN_PROGRESS"])
+    assert store.transition(job, "done", owner="b", resource=active) is None
+    assert store.transition(job, "pending", expired_before=claimed["lease_until"] - 1) is None
+    assert store.get("dataset_group", ARN)["status"] == "CREATE IN_PROGRESS"
+    assert store.transition(job, "pending", "retried", expired_before=claimed["lease_until"] + 1)["owner"] == "a"
+    assert store.get_job(job)["state"] == "pending" and store.get_job(job)["owner"] is None
+    again = store.claim_next("b", ["heavy"], 30)
+    assert again["attempts"] == 2
+    assert store.transition(job, "done", owner="a", resource=active) is None  # a lost it: its result is dropped
+    assert store.transition(job, "done", owner="b", resource=active) is not None
+    assert store.get("dataset_group", ARN)["status"] == "ACTIVE" and store.get_job(job)["state"] == "done"
+    assert store.transition(job, "failed", owner="b") is None  # an ended job stays ended
+
+
+def test_delete_says_whether_it_removed_something(store):
+    store.insert("dataset_group", _record())
+    assert store.delete("dataset_group", ARN) is True
+    assert store.delete("dataset_group", ARN) is False
