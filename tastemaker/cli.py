@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from pathlib import Path
 
 import click
@@ -31,6 +32,7 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, executor: s
     import uvicorn
 
     from .api.app import App
+    from .folder_lock import FolderInUse
     from .service import Service
     from .settings import Settings
 
@@ -38,14 +40,38 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, executor: s
     settings = Settings(**overrides)
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        service = Service(settings)
-    except (ValueError, ConnectionError) as exc:  # a bad URL or executor, an unreachable Ray cluster
+        service = Service(settings, mode="serve")  # takes the data folder's lock first
+    except (ValueError, ConnectionError, FolderInUse) as exc:  # a bad URL or executor, a folder already served
         raise click.ClickException(str(exc)) from exc
-    app = App(service)
+    try:
+        sock = _listen(settings.host, settings.port)
+    except OSError as exc:
+        service.close()
+        raise click.ClickException(f"Cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}.") \
+            from exc
+    if service.lock is not None:
+        service.lock.update(mode="serve", address=settings.host, port=sock.getsockname()[1])
     click.echo(f"Tastemaker {__version__} on http://{settings.host}:{settings.port} (data in {settings.data_dir}, "
                f"{settings.executor} executor)")
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level, lifespan="on",
-                access_log=False, timeout_keep_alive=75)
+    # The socket listens before the app starts: jobs left by an earlier process resume only once this server can
+    # be reached (lifespan startup), and a port conflict is found before anything was resumed.
+    config = uvicorn.Config(App(service), log_level=log_level, lifespan="on", access_log=False,
+                            timeout_keep_alive=75)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
 
 
 @cli.command()

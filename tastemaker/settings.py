@@ -28,7 +28,13 @@ class Settings(BaseSettings):
     started with the service) or `ray://host:port` (a Ray cluster's Ray Client port; its nodes need tastemaker
     installed and must reach the store and lake URLs, i.e. PostgreSQL and S3). Needs the `ray` extra."""
     workers: int = 2
-    """Jobs run at once: threads of the thread executor, CPUs of a local Ray."""
+    """Heavy jobs (training, imports, batch jobs) run at once: threads of the thread executor, CPUs of a local Ray."""
+    light_workers: int = 2
+    """Light jobs (campaign deployments and updates: loading a model) run at once, on threads of the serving process,
+    beside the heavy ones: a deployment never waits behind a training."""
+    job_lease_seconds: float = 30.0
+    """How long a server's claim on a running job holds without renewal (it renews every third of this). When a
+    server dies, another server of the same store retries its jobs once this has passed."""
     host: str = "127.0.0.1"
     """Address `tastemaker serve` listens on."""
     port: int = 8080

@@ -14,7 +14,8 @@ FanOut = Callable[[Callable[[Any], Any], Sequence[Any], int], list[Any]]
 
 
 class Executor(Protocol):
-    def submit(self, job_id: int) -> None: ...
+    def submit(self, job_id: int) -> None:
+        """Run a job this server has claimed; `on_done(job_id)` is called when the run ends, however it ended."""
     def map(self, fn: Callable[[Any], Any], items: Sequence[Any], parallel: int) -> list[Any]:
         """fn over items, at most `parallel` at once, results in the items' order; the first exception is
         raised (pieces not yet started are not run). Called from inside a job: never waits on job workers."""
@@ -47,11 +48,16 @@ def map_on_threads(fn: Callable[[Any], Any], items: Sequence[Any], parallel: int
 class InlineExecutor:
     """Runs each job in the caller's thread before submit() returns."""
 
-    def __init__(self, run: Callable[[int], None]) -> None:
+    def __init__(self, run: Callable[[int], None], on_done: Callable[[int], None] | None = None) -> None:
         self._run = run
+        self._on_done = on_done
 
     def submit(self, job_id: int) -> None:
-        self._run(job_id)
+        try:
+            self._run(job_id)
+        finally:
+            if self._on_done is not None:
+                self._on_done(job_id)
 
     def map(self, fn: Callable[[Any], Any], items: Sequence[Any], parallel: int) -> list[Any]:
         return map_in_order(fn, items)
@@ -66,9 +72,11 @@ class InlineExecutor:
 class ThreadExecutor:
     """Runs jobs on a small thread pool inside the server process."""
 
-    def __init__(self, run: Callable[[int], None], workers: int = 2) -> None:
+    def __init__(self, run: Callable[[int], None], workers: int = 2,
+                 on_done: Callable[[int], None] | None = None, name: str = "tastemaker-job") -> None:
         self._run = run
-        self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="tastemaker-job")
+        self._on_done = on_done
+        self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix=name)
         self._futures: list[Future] = []
 
     def submit(self, job_id: int) -> None:
@@ -83,6 +91,9 @@ class ThreadExecutor:
             self._run(job_id)
         except Exception:
             log.exception("job %s failed outside its task", job_id)
+        finally:
+            if self._on_done is not None:
+                self._on_done(job_id)
 
     def drain(self, timeout: float | None = None) -> None:
         for future in list(self._futures):
@@ -93,15 +104,16 @@ class ThreadExecutor:
 
 
 def make_executor(spec: str, run: Callable[[int], None], workers: int,
-                  on_lost: Callable[[int, str], None] | None = None) -> Executor:
+                  on_lost: Callable[[int, str], None] | None = None,
+                  on_done: Callable[[int], None] | None = None) -> Executor:
     """The executor `spec` names. `on_lost(job_id, reason)`: what an executor running jobs in other processes (ray)
-    calls when a job's process ended before the job did."""
+    calls when a job's process ended before the job did; `on_done(job_id)`: called when any run ends."""
     if spec == "inline":
-        return InlineExecutor(run)
+        return InlineExecutor(run, on_done)
     if spec == "thread":
-        return ThreadExecutor(run, workers)
+        return ThreadExecutor(run, workers, on_done)
     if spec == "ray" or spec.startswith("ray:"):
         from .ray_executor import RayExecutor, parse_address
 
-        return RayExecutor(run, workers, parse_address(spec), on_lost)
+        return RayExecutor(run, workers, parse_address(spec), on_lost, on_done)
     raise ValueError(f"Unknown executor {spec!r}: use 'thread', 'inline', 'ray' or 'ray://host:port'.")

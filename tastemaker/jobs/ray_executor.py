@@ -45,7 +45,8 @@ class RayExecutor:
     Context as its settings, rebuilt over the same store and lake: context.py)."""
 
     def __init__(self, run: Callable[[int], None], workers: int, address: str = "local",
-                 on_lost: Callable[[int, str], None] | None = None) -> None:
+                 on_lost: Callable[[int, str], None] | None = None,
+                 on_done: Callable[[int], None] | None = None) -> None:
         try:
             import ray
         except ImportError as exc:
@@ -62,6 +63,7 @@ class RayExecutor:
         self._piece = ray.remote(num_cpus=1, max_retries=0)(_call)
         self._refs: list[Any] = []
         self._on_lost = on_lost
+        self._on_done = on_done
         self._shipped: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # piece function -> its object ref
 
     def submit(self, job_id: int) -> None:
@@ -73,6 +75,13 @@ class RayExecutor:
         self._refs.append(ref)
 
     def _ended(self, job_id: int, future: Any) -> None:
+        try:
+            self._report(job_id, future)
+        finally:
+            if self._on_done is not None:
+                self._on_done(job_id)
+
+    def _report(self, job_id: int, future: Any) -> None:
         exc = None if future.cancelled() else future.exception()
         if exc is None:
             return

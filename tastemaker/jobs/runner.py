@@ -35,28 +35,45 @@ class Task:
     resource_kind: str
     fn: Callable[..., dict[str, Any] | None]
     statuses: Statuses
+    lane: str = "heavy"
+    """"heavy" (training, imports, batch jobs) or "light" (campaign deployment): lanes have their own workers, so
+    light work never waits behind heavy work."""
 
 
 TASKS: dict[str, Task] = {}
+LANES = ("heavy", "light")
 
 
-def task(kind: str, resource_kind: str, statuses: Statuses | None = None) -> Callable:
+def task(kind: str, resource_kind: str, statuses: Statuses | None = None, lane: str = "heavy") -> Callable:
     """Register `fn(ctx, arn, payload, progress) -> changes` as the task for a job kind."""
+    if lane not in LANES:
+        raise ValueError(f"unknown job lane {lane!r}")
 
     def register(fn: Callable[..., dict[str, Any] | None]) -> Callable[..., dict[str, Any] | None]:
-        TASKS[kind] = Task(kind, resource_kind, fn, statuses or Statuses())
+        TASKS[kind] = Task(kind, resource_kind, fn, statuses or Statuses(), lane)
         return fn
 
     return register
 
 
-class Progress:
-    """Handed to a task: report progress (0..1) and check for a cooperative stop."""
+def lane_of(kind: str) -> str:
+    from . import tasks  # noqa: F401  (registers the task functions)
 
-    def __init__(self, ctx: Any, spec: Task, arn: str) -> None:
+    spec = TASKS.get(kind)
+    return spec.lane if spec is not None else "heavy"
+
+
+class Progress:
+    """Handed to a task: report progress (0..1) and check for a cooperative stop, or for a lost lease (another
+    server took the job over: stop at once, nothing this run writes at the end would be kept)."""
+
+    def __init__(self, ctx: Any, spec: Task, arn: str, job_id: int | None = None, owner: str | None = None) -> None:
         self.ctx, self.spec, self.arn = ctx, spec, arn
+        self.job_id, self.owner = job_id, owner
         self.fraction = 0.0
+        self.lost = False
         self._last_check = 0.0
+        self._last_lease_check = time.monotonic()
         self._stop = False
 
     def update(self, fraction: float) -> None:
@@ -69,6 +86,11 @@ class Progress:
             self._last_check = now
             record = self.ctx.store.find(self.spec.resource_kind, self.arn)
             self._stop = record is None or record.get("status") == self.spec.statuses.stopping
+        if not self._stop and self.job_id is not None and now - self._last_lease_check > 1.0:
+            self._last_lease_check = now
+            job = self.ctx.store.get_job(self.job_id)
+            self.lost = job is None or job["state"] != "running" or job.get("owner") != self.owner
+            self._stop = self.lost
         return self._stop
 
     def check_stop(self) -> None:
@@ -76,41 +98,49 @@ class Progress:
             raise StopRequested()
 
 
-def run_job(ctx: Any, job_id: int) -> None:
-    """Run a pending job to its end. Safe to call twice: only one caller claims the job."""
+def run_job(ctx: Any, job_id: int, owner: str = "", lease_s: float = 60.0) -> None:
+    """Claim a pending job and run it to its end. Safe to call twice: only one caller claims the job."""
+    job = ctx.store.claim_job(job_id, owner, lease_s)
+    if job is not None:
+        run_claimed(ctx, job, owner)
+
+
+def run_claimed(ctx: Any, job: dict[str, Any], owner: str) -> None:
+    """Run a job `owner` has claimed. Every move at its end is made only while `owner` still holds the job, so a
+    run whose lease was lost (and whose job another server took over) changes nothing."""
     from . import tasks  # noqa: F401  (registers the task functions)
 
-    job = ctx.store.claim_job(job_id)
-    if job is None:
-        return
+    job_id = job["id"]
     spec = TASKS[job["kind"]]
     st, kind, arn = spec.statuses, spec.resource_kind, job["arn"]
     started = _set(ctx, kind, arn, {"status": st.in_progress}, [st.pending, st.in_progress])
     if started is None:  # stopped or deleted before it started
-        ctx.store.finish_job(job_id, "cancelled")
-        if ctx.store.find(kind, arn) is not None:
-            ctx.store.update(kind, arn, {"status": st.stopped}, expect_status=[st.stopping])
+        ctx.store.transition(job_id, "cancelled", owner=owner, resource=(kind, arn, {"status": st.stopped},
+                                                                          [st.stopping]))
         return
-    progress = Progress(ctx, spec, arn)
+    progress = Progress(ctx, spec, arn, job_id, owner)
     try:
         changes = spec.fn(ctx, arn, job["payload"], progress) or {}
     except StopRequested:
-        ctx.store.finish_job(job_id, "cancelled")
-        if ctx.store.find(kind, arn) is not None:
-            ctx.store.update(kind, arn, {"status": st.stopped})
+        if ctx.store.transition(job_id, "cancelled", owner=owner, resource=(kind, arn, {"status": st.stopped},
+                                                                             None)) is None:
+            log.warning("job %s (%s %s) stopped: another server took it over", job_id, job["kind"], arn)
         return
     except JobFailed as exc:
-        _fail(ctx, job_id, spec, arn, str(exc))
+        _fail(ctx, job_id, spec, arn, str(exc), owner=owner)
         return
     except Exception as exc:  # a bug: say so, keep the trace in the log
         log.error("job %s (%s %s) crashed:\n%s", job_id, job["kind"], arn, traceback.format_exc())
-        _fail(ctx, job_id, spec, arn, f"Internal error while running the job: {type(exc).__name__}: {exc}")
+        _fail(ctx, job_id, spec, arn, f"Internal error while running the job: {type(exc).__name__}: {exc}",
+              owner=owner)
         return
-    if ctx.store.find(kind, arn) is not None:
-        done = _set(ctx, kind, arn, {**changes, "status": st.active}, [st.in_progress])
-        if done is None and ctx.store.find(kind, arn) is not None:  # a stop arrived just as the work finished
-            ctx.store.update(kind, arn, {"status": st.stopped}, expect_status=[st.stopping])
-    ctx.store.finish_job(job_id, "done")
+    done = ctx.store.transition(job_id, "done", owner=owner,
+                                resource=(kind, arn, {**changes, "status": st.active}, [st.in_progress]))
+    if done is None:
+        log.warning("job %s (%s %s) finished after another server took it over; its result is dropped",
+                    job_id, job["kind"], arn)
+        return
+    _set(ctx, kind, arn, {"status": st.stopped}, [st.stopping])  # a stop that arrived just as the work finished
 
 
 def _set(ctx: Any, kind: str, arn: str, changes: dict[str, Any], expect: list[str]) -> dict[str, Any] | None:
@@ -123,13 +153,14 @@ def _set(ctx: Any, kind: str, arn: str, changes: dict[str, Any], expect: list[st
         return None
 
 
-def _fail(ctx: Any, job_id: int, spec: Task, arn: str, reason: str) -> None:
-    ctx.store.finish_job(job_id, "failed", reason)
-    if ctx.store.find(spec.resource_kind, arn) is not None:
-        ctx.store.update(spec.resource_kind, arn, {"status": spec.statuses.failed, "failure_reason": reason})
+def _fail(ctx: Any, job_id: int, spec: Task, arn: str, reason: str, *, owner: str | None = None,
+          expired_before: float | None = None) -> bool:
+    change = {"status": spec.statuses.failed, "failure_reason": reason}
+    return ctx.store.transition(job_id, "failed", reason, owner=owner, expired_before=expired_before,
+                                resource=(spec.resource_kind, arn, change, None)) is not None
 
 
-def fail_lost(ctx: Any, job_id: int, reason: str) -> bool:
+def fail_lost(ctx: Any, job_id: int, reason: str, owner: str | None = None) -> bool:
     """A job whose worker process ended before the job did (an executor running jobs elsewhere reports it): fail
     it and its resource with `reason`, unless it had already ended. Returns whether it was failed."""
     from . import tasks  # noqa: F401
@@ -138,31 +169,41 @@ def fail_lost(ctx: Any, job_id: int, reason: str) -> bool:
     if job is None or job["state"] not in ("pending", "running"):
         return False
     spec = TASKS.get(job["kind"])
+    holder = owner if job["state"] == "running" else None
     if spec is None:
-        ctx.store.finish_job(job_id, "failed", reason)
-        return True
-    _fail(ctx, job_id, spec, job["arn"], reason)
-    return True
+        return ctx.store.transition(job_id, "failed", reason, owner=holder) is not None
+    return _fail(ctx, job_id, spec, job["arn"], reason, owner=holder)
 
 
 MAX_ATTEMPTS = 2
+TWICE = ("The server stopped while this job was running, twice; it was not retried again. "
+         "Create it again to retry.")
+
+
+def reclaim(ctx: Any, now: float) -> list[int]:
+    """Take over running jobs whose lease ran out before `now` (their server died or lost the store): retry each
+    once, fail it after that. Returns the ids made pending again."""
+    from . import tasks  # noqa: F401
+
+    retried = []
+    for job in ctx.store.expired_jobs(now):
+        spec = TASKS.get(job["kind"])
+        if spec is None:
+            ctx.store.transition(job["id"], "failed", "unknown job kind", expired_before=now)
+        elif job["attempts"] < MAX_ATTEMPTS:
+            st = spec.statuses
+            if ctx.store.transition(job["id"], "pending", "retried after its server stopped", expired_before=now,
+                                    resource=(spec.resource_kind, job["arn"], {"status": st.pending},
+                                              [st.in_progress, st.pending])) is not None:
+                retried.append(job["id"])
+                log.warning("job %s (%s %s) lost its server; retrying it", job["id"], job["kind"], job["arn"])
+        elif _fail(ctx, job["id"], spec, job["arn"], TWICE, expired_before=now):
+            log.warning("job %s (%s %s) lost its server twice; failed", job["id"], job["kind"], job["arn"])
+    return retried
 
 
 def recover(ctx: Any) -> list[int]:
-    """After a restart: retry jobs that were running (once), fail them after that; return pending ids."""
-    from . import tasks  # noqa: F401
-
-    for job in ctx.store.jobs(["running"]):
-        spec = TASKS.get(job["kind"])
-        if spec is None:
-            ctx.store.finish_job(job["id"], "failed", "unknown job kind")
-            continue
-        if job["attempts"] < MAX_ATTEMPTS:
-            ctx.store.finish_job(job["id"], "pending", "retried after a restart")
-            if ctx.store.find(spec.resource_kind, job["arn"]) is not None:
-                ctx.store.update(spec.resource_kind, job["arn"], {"status": spec.statuses.pending})
-        else:
-            _fail(ctx, job["id"], spec, job["arn"],
-                  "The server stopped while this job was running, twice; it was not retried again. "
-                  "Create it again to retry.")
+    """At the start of the only server of a store (SQLite): every running job was left by a dead process; retry
+    it once, fail it after that. Returns the pending ids."""
+    reclaim(ctx, float("inf"))
     return [job["id"] for job in ctx.store.jobs(["pending"])]

@@ -87,5 +87,5 @@ def test_the_service_runs_the_schedule_in_the_background(tmp_path, monkeypatch):
         while not versions(personalize, arn):
             assert time.monotonic() < deadline, "no automatic version was created"
             time.sleep(0.05)
-        emb.service.executor.drain(timeout=30)
+        emb.service.drain(timeout=30)
         assert [v["trainingType"] for v in versions(personalize, arn)] == ["AUTOMATIC"]

@@ -1,4 +1,4 @@
-"""`tastemaker serve` whose dataset-group activation is slow, so a test can kill the server mid-job."""
+"""`tastemaker serve` whose dataset import jobs take minutes, so a test can kill the server mid-job."""
 from __future__ import annotations
 
 import time
@@ -14,8 +14,8 @@ def slow_activation(ctx, arn, payload, progress):
     return None
 
 
-spec = runner.TASKS["activate:dataset_group"]
-runner.TASKS["activate:dataset_group"] = runner.Task(spec.kind, spec.resource_kind, slow_activation, spec.statuses)
+spec = runner.TASKS["dataset_import"]
+runner.TASKS["dataset_import"] = runner.Task(spec.kind, spec.resource_kind, slow_activation, spec.statuses, spec.lane)
 
 if __name__ == "__main__":
     from tastemaker.cli import main

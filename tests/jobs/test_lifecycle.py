@@ -120,7 +120,7 @@ def test_a_running_job_is_retried_once_then_failed_with_a_reason(tmp_path):
 
 
 class SlowServer(Server):
-    """A real `tastemaker serve` whose dataset-group activation takes minutes."""
+    """A real `tastemaker serve` whose dataset import jobs take minutes."""
 
     def start(self) -> Server:
         self.proc = subprocess.Popen(
@@ -132,12 +132,25 @@ class SlowServer(Server):
         return self
 
 
+def _slow_import(client, name: str, csv_path) -> str:
+    """A dataset group, a dataset and an import job (slow on a SlowServer); returns the job's ARN."""
+    from tastemaker.synthetic import INTERACTIONS_SCHEMA
+
+    group = client.create_dataset_group(name=name)["datasetGroupArn"]
+    schema = client.create_schema(name=name, schema=INTERACTIONS_SCHEMA)["schemaArn"]
+    dataset = client.create_dataset(name=name, schemaArn=schema, datasetGroupArn=group,
+                                    datasetType="Interactions")["datasetArn"]
+    csv_path.write_text("USER_ID,ITEM_ID,TIMESTAMP\n")
+    return client.create_dataset_import_job(jobName=name, datasetArn=dataset, roleArn="arn:aws:iam::1:role/r",
+                                            dataSource={"dataLocation": str(csv_path)})["datasetImportJobArn"]
+
+
 def _wait_status(client, arn: str, wanted: str, timeout: float = 20.0) -> dict:
     deadline = time.monotonic() + timeout
     while True:
-        group = client.describe_dataset_group(datasetGroupArn=arn)["datasetGroup"]
-        if group["status"] == wanted or time.monotonic() > deadline:
-            return group
+        job = client.describe_dataset_import_job(datasetImportJobArn=arn)["datasetImportJob"]
+        if job["status"] == wanted or time.monotonic() > deadline:
+            return job
         time.sleep(0.05)
 
 
@@ -145,17 +158,17 @@ def test_killed_server_leaves_nothing_in_progress(tmp_path):
     data = tmp_path / "data"
     slow = SlowServer(data).start()
     try:
-        arn = slow.client("personalize").create_dataset_group(name="survivor")["datasetGroupArn"]
+        arn = _slow_import(slow.client("personalize"), "survivor", tmp_path / "in.csv")
         assert _wait_status(slow.client("personalize"), arn, "CREATE IN_PROGRESS")["status"] == "CREATE IN_PROGRESS"
     finally:
         slow.kill()
-    normal = Server(data).start()
+    normal = Server(data).start()  # runs the real import again: the file has no rows, so it fails with why
     try:
         client = normal.client("personalize")
-        assert _wait_status(client, arn, "ACTIVE")["status"] == "ACTIVE"
-        statuses = {g["name"]: client.describe_dataset_group(datasetGroupArn=g["datasetGroupArn"])["datasetGroup"]
-                    ["status"] for g in client.list_dataset_groups()["datasetGroups"]}
-        assert statuses == {"survivor": "ACTIVE"}
+        job = _wait_status(client, arn, "CREATE FAILED")
+        assert job["status"] == "CREATE FAILED" and "no data rows" in job["failureReason"]
+        statuses = {j["jobName"]: j["status"] for j in client.list_dataset_import_jobs()["datasetImportJobs"]}
+        assert statuses == {"survivor": "CREATE FAILED"}
     finally:
         normal.stop()
 
@@ -167,15 +180,15 @@ def test_killed_twice_fails_with_a_reason(tmp_path):
         try:
             client = slow.client("personalize")
             if attempt == 0:
-                arn = client.create_dataset_group(name="doomed")["datasetGroupArn"]
+                arn = _slow_import(client, "doomed", tmp_path / "in.csv")
             assert _wait_status(client, arn, "CREATE IN_PROGRESS")["status"] == "CREATE IN_PROGRESS"
         finally:
             slow.kill()
     normal = Server(data).start()
     try:
-        group = _wait_status(normal.client("personalize"), arn, "CREATE FAILED")
-        assert group["status"] == "CREATE FAILED"
-        assert "stopped while this job was running, twice" in group["failureReason"]
+        job = _wait_status(normal.client("personalize"), arn, "CREATE FAILED")
+        assert job["status"] == "CREATE FAILED"
+        assert "stopped while this job was running, twice" in job["failureReason"]
     finally:
         normal.stop()
 
@@ -225,7 +238,6 @@ def test_killed_during_real_training_the_version_is_retrained_after_restart(tmp_
     try:
         p = first.client("personalize")
         group = p.create_dataset_group(name="killed-training")["datasetGroupArn"]
-        _wait_status(p, group, "ACTIVE")
         _import(p, group, tmp_path / "csv")
         solution = p.create_solution(name="killed", datasetGroupArn=group,
                                      recipeArn="arn:aws:personalize:::recipe/aws-user-personalization")["solutionArn"]

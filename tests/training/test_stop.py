@@ -53,7 +53,7 @@ def threaded(tmp_path, monkeypatch):
     with tastemaker.embedded(tmp_path / "data", executor="thread", workers=1) as emb:
         yield emb
         RELEASE.set()
-        emb.service.executor.drain(timeout=30)
+        emb.service.drain(timeout=30)
 
 
 def wait_for(personalize, arn, statuses, timeout=20.0):
@@ -105,7 +105,7 @@ def test_stop_pending_and_in_progress_versions(threaded, tmp_path):
     assert code == "ResourceInUseException"
     code, _ = code_of(personalize.get_solution_metrics, solutionVersionArn=first)
     assert code == "ResourceInUseException"
-    threaded.service.executor.drain(timeout=30)
+    threaded.service.drain(timeout=30)
     assert personalize.describe_solution_version(solutionVersionArn=second)["solutionVersion"]["status"] == \
         "CREATE STOPPED"
     personalize.delete_solution(solutionArn=arn)
