@@ -6,7 +6,7 @@ from typing import Any
 
 from ..context import Context
 from ..domain.status import ACTIVE, CREATE_PENDING
-from ..errors import InvalidInputException, ResourceInUseException
+from ..errors import InvalidInputException, ResourceInUseException, not_found
 from ..jobs import task
 
 Record = dict[str, Any]
@@ -32,9 +32,22 @@ def create_with_job(ctx: Context, kind: str, record: Record, tags: list[dict] | 
     return record
 
 
-def create_and_activate(ctx: Context, kind: str, record: Record, tags: list[dict] | None = None) -> Record:
-    """Store a resource as CREATE PENDING and queue its activation (Personalize creates asynchronously)."""
-    return create_with_job(ctx, kind, record, tags, "activate:" + kind)
+def create_active(ctx: Context, kind: str, record: Record, tags: list[dict] | None = None) -> Record:
+    """Store a resource with nothing to compute (dataset group, dataset, solution, filter, event tracker) as ACTIVE
+    when its Create returns: the very next call may use it, as Personalize's samples do (CreateSolutionVersion
+    right after CreateSolution), and it never waits behind a training (docs/architecture.md, "Light resources")."""
+    record["status"] = ACTIVE
+    ctx.store.insert(kind, record)
+    if tags:
+        ctx.store.set_tags(record["arn"], {t["tag_key"]: t["tag_value"] for t in tags})
+    return record
+
+
+def remove(ctx: Context, kind: str, arn: str) -> None:
+    """Delete a resource; ResourceNotFoundException when a concurrent Delete removed it first (the second of two
+    deletes of one resource answers as for any resource that no longer exists)."""
+    if not ctx.store.delete(kind, arn):
+        raise not_found(arn)
 
 
 def require_active(record: Record, what: str) -> None:
@@ -61,7 +74,9 @@ def check_name(name: str) -> None:
         )
 
 
-ACTIVATED_KINDS = ("dataset_group", "dataset", "solution", "campaign", "event_tracker", "filter", "recommender", "metric_attribution")
+LEGACY_ACTIVATIONS = ("dataset_group", "dataset", "solution", "event_tracker", "filter", "recommender",
+                      "metric_attribution")
+"""Kinds an older Tastemaker activated through a job: such jobs still pending in a data folder finish at once."""
 
-for _kind in ACTIVATED_KINDS:
-    task("activate:" + _kind, _kind)(lambda ctx, arn, payload, progress: None)
+for _kind in LEGACY_ACTIVATIONS:
+    task("activate:" + _kind, _kind, lane="light")(lambda ctx, arn, payload, progress: None)

@@ -7,7 +7,7 @@ from ..context import Context
 from ..domain.status import ACTIVE, CREATE_FAILED, IN_FLIGHT
 from ..errors import InvalidInputException, LimitExceededException, ResourceInUseException
 from ..jobs import JobFailed, task
-from ._common import check_name, create_and_activate, new_record
+from ._common import check_name, create_with_job, new_record, remove
 
 KIND = "campaign"
 UPDATE_KIND = "campaign_update"
@@ -77,7 +77,7 @@ def create_campaign(ctx: Context, *, name: str, solution_version_arn: str, min_p
                         requested_solution_version_arn=solution_version_arn,
                         solution_arn=version.get("solution_arn"), dataset_group_arn=version["dataset_group_arn"],
                         min_provisioned_tps=min_provisioned_tps or 1, campaign_config=config)
-    create_and_activate(ctx, KIND, record, tags)
+    create_with_job(ctx, KIND, record, tags, "activate:" + KIND)
     return {"campaign_arn": record["arn"]}
 
 
@@ -127,7 +127,7 @@ def delete_campaign(ctx: Context, *, campaign_arn: str) -> dict[str, Any]:
     record = ctx.store.get(KIND, campaign_arn)
     for update in ctx.store.list(UPDATE_KIND, campaign_arn=campaign_arn):
         ctx.store.delete(UPDATE_KIND, update["arn"])
-    ctx.store.delete(KIND, record["arn"])
+    remove(ctx, KIND, record["arn"])
     _forget(ctx, campaign_arn)
     return {}
 
@@ -148,14 +148,14 @@ def _warm(ctx: Context, solution_version_arn: str) -> None:
         raise JobFailed(f"Could not load the model of solution version {solution_version_arn}: {exc}") from exc
 
 
-@task("activate:" + KIND, KIND)
+@task("activate:" + KIND, KIND, lane="light")
 def deploy_campaign(ctx: Context, arn: str, payload: dict | None, progress: Any) -> dict[str, Any]:
     """Deploy: load the solution version's model so the first request is served at once."""
     _warm(ctx, ctx.store.get(KIND, arn)["solution_version_arn"])
     return {}
 
 
-@task("update:campaign", UPDATE_KIND)
+@task("update:campaign", UPDATE_KIND, lane="light")
 def apply_campaign_update(ctx: Context, arn: str, payload: dict | None, progress: Any) -> dict[str, Any]:
     """Load the new model first; only then switch the campaign (the old version serves until then)."""
     update = ctx.store.get(UPDATE_KIND, arn)

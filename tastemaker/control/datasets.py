@@ -8,7 +8,7 @@ from ..domain import avro
 from ..domain.arns import last_name
 from ..domain.status import ACTIVE, IN_FLIGHT
 from ..errors import InvalidInputException, ResourceInUseException
-from ._common import check_name, create_and_activate, new_record, require_active
+from ._common import check_name, create_active, new_record, remove, require_active
 from .schemas import schema_fields
 
 KIND = "dataset"
@@ -24,7 +24,7 @@ def create_dataset(ctx: Context, *, name: str, schema_arn: str, dataset_group_ar
     arn = ctx.arn(f"dataset/{last_name(dataset_group_arn)}/{dataset_type}")
     record = new_record(ctx, "dataset_arn", arn, name, dataset_group_arn=dataset_group_arn,
                         dataset_type=dataset_type, schema_arn=schema_arn, data_key=None)
-    create_and_activate(ctx, KIND, record, tags)
+    create_active(ctx, KIND, record, tags)
     return {"dataset_arn": arn}
 
 
@@ -44,7 +44,7 @@ def list_datasets(ctx: Context, *, dataset_group_arn: str | None = None) -> dict
 def delete_dataset(ctx: Context, *, dataset_arn: str) -> dict[str, Any]:
     dataset = ctx.store.get(KIND, dataset_arn)
     _require_idle(ctx, dataset)
-    ctx.store.delete(KIND, dataset_arn)
+    remove(ctx, KIND, dataset_arn)
     ctx.store.delete_live_data(dataset_arn=dataset_arn)
     if dataset["dataset_type"] == "INTERACTIONS":
         ctx.store.delete_live_data(dataset_group_arn=dataset["dataset_group_arn"])

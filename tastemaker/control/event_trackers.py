@@ -7,7 +7,7 @@ from typing import Any
 from ..context import Context
 from ..domain.arns import hex_id
 from ..errors import ResourceAlreadyExistsException
-from ._common import check_name, create_and_activate, new_record
+from ._common import check_name, create_active, new_record, remove, require_active
 
 KIND = "event_tracker"
 SUMMARY_KEYS = ("name", "event_tracker_arn", "status", "creation_date_time", "last_updated_date_time")
@@ -16,7 +16,7 @@ SUMMARY_KEYS = ("name", "event_tracker_arn", "status", "creation_date_time", "la
 def create_event_tracker(ctx: Context, *, name: str, dataset_group_arn: str,
                          tags: list[dict] | None = None) -> dict[str, Any]:
     check_name(name)
-    ctx.store.get("dataset_group", dataset_group_arn)
+    require_active(ctx.store.get("dataset_group", dataset_group_arn), "Dataset group")
     existing = ctx.store.list(KIND, dataset_group_arn=dataset_group_arn)
     if existing:
         raise ResourceAlreadyExistsException(
@@ -25,7 +25,7 @@ def create_event_tracker(ctx: Context, *, name: str, dataset_group_arn: str,
     record = new_record(ctx, "event_tracker_arn", ctx.arn(f"event-tracker/{hex_id()}"), name,
                         account_id=ctx.account_id, tracking_id=str(uuid.uuid4()),
                         dataset_group_arn=dataset_group_arn)
-    create_and_activate(ctx, KIND, record, tags)
+    create_active(ctx, KIND, record, tags)
     return {"event_tracker_arn": record["arn"], "tracking_id": record["tracking_id"]}
 
 
@@ -40,6 +40,6 @@ def list_event_trackers(ctx: Context, *, dataset_group_arn: str | None = None) -
 
 def delete_event_tracker(ctx: Context, *, event_tracker_arn: str) -> dict[str, Any]:
     record = ctx.store.get(KIND, event_tracker_arn)
-    ctx.store.delete(KIND, event_tracker_arn)
+    remove(ctx, KIND, event_tracker_arn)
     ctx.caches.pop("tracker:" + record["tracking_id"], None)
     return {}

@@ -8,7 +8,7 @@ from ..domain import avro
 from ..domain.status import IN_FLIGHT
 from ..errors import InvalidInputException, LimitExceededException, ResourceInUseException
 from ..serving.filtering import CompiledFilter, compile_filter, unsupported_reason
-from ._common import check_name, create_and_activate, new_record
+from ._common import check_name, create_active, new_record, remove, require_active
 from .schemas import schema_fields
 
 KIND = "filter"
@@ -22,7 +22,7 @@ DATASET_OF = {"Items": "ITEMS", "CurrentItem": "ITEMS", "Interactions": "INTERAC
 def create_filter(ctx: Context, *, name: str, dataset_group_arn: str, filter_expression: str,
                   tags: list[dict] | None = None) -> dict[str, Any]:
     check_name(name)
-    ctx.store.get("dataset_group", dataset_group_arn)
+    require_active(ctx.store.get("dataset_group", dataset_group_arn), "Dataset group")
     compiled = compile_filter(filter_expression)
     reason = unsupported_reason(compiled)
     if reason:
@@ -31,7 +31,7 @@ def create_filter(ctx: Context, *, name: str, dataset_group_arn: str, filter_exp
     check_quotas(ctx, dataset_group_arn, compiled)
     record = new_record(ctx, "filter_arn", ctx.arn(f"filter/{name}"), name, dataset_group_arn=dataset_group_arn,
                         filter_expression=filter_expression)
-    create_and_activate(ctx, KIND, record, tags)
+    create_active(ctx, KIND, record, tags)
     return {"filter_arn": record["arn"]}
 
 
@@ -49,7 +49,7 @@ def delete_filter(ctx: Context, *, filter_arn: str) -> dict[str, Any]:
     if busy:
         raise ResourceInUseException(f"Cannot delete {filter_arn}: batch inference job {busy[0]['arn']} is "
                                      f"{busy[0]['status']} and uses it.")
-    ctx.store.delete(KIND, filter_arn)
+    remove(ctx, KIND, filter_arn)
     return {}
 
 

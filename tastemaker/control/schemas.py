@@ -6,7 +6,7 @@ from typing import Any
 from ..context import Context
 from ..domain import avro
 from ..errors import InvalidInputException
-from ._common import check_name, new_record, require_unused
+from ._common import check_name, new_record, remove, require_unused
 
 KIND = "schema"
 DOMAINS = ("ECOMMERCE", "VIDEO_ON_DEMAND")
@@ -34,7 +34,7 @@ def list_schemas(ctx: Context) -> dict[str, Any]:
 def delete_schema(ctx: Context, *, schema_arn: str) -> dict[str, Any]:
     ctx.store.get(KIND, schema_arn)
     require_unused(schema_arn, {"datasets": ctx.store.list("dataset", schema_arn=schema_arn)})
-    ctx.store.delete(KIND, schema_arn)
+    remove(ctx, KIND, schema_arn)
     return {}
 
 

@@ -11,7 +11,7 @@ from ..training.config import check_config, check_schedule
 from ..training.automl import check_auto_ml
 from ..training.events import check_events_config
 from ..training.objective import check_objective
-from ._common import check_name, create_and_activate, new_record, require_active
+from ._common import check_name, create_active, new_record, remove, require_active
 
 KIND = "solution"
 VERSION_KIND = "solution_version"
@@ -40,7 +40,7 @@ def create_solution(ctx: Context, *, name: str, dataset_group_arn: str, recipe_a
         perform_auto_training=True if perform_auto_training is None else perform_auto_training,
         perform_incremental_update=False, event_type=event_type, solution_config=solution_config or {},
     )
-    create_and_activate(ctx, KIND, record, tags)
+    create_active(ctx, KIND, record, tags)
     return {"solution_arn": record["arn"]}
 
 
@@ -84,11 +84,11 @@ def delete_solution(ctx: Context, *, solution_arn: str) -> dict[str, Any]:
     if training:
         raise ResourceInUseException(f"Cannot delete {solution_arn}: solution version {training[0]['arn']} is "
                                      f"{training[0]['status']}. Stop it (StopSolutionVersionCreation) or wait.")
+    remove(ctx, KIND, solution_arn)  # first: of two concurrent deletes, one goes on
     for version in versions:
         ctx.store.delete(VERSION_KIND, version["arn"])
         artifacts.delete_model(ctx, version["arn"])
         ctx.caches.get("models", {}).pop(version["arn"], None)  # the serving cache
-    ctx.store.delete(KIND, solution_arn)
     return {}
 
 
