@@ -39,6 +39,7 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, executor: s
     overrides = {k: v for k, v in dict(host=host, port=port, data_dir=data_dir, executor=executor).items() if v is not None}
     settings = Settings(**overrides)
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its per-start chatter; our upgrade logs what it adds
     try:
         service = Service(settings, mode="serve")  # takes the data folder's lock first
     except (ValueError, ConnectionError, FolderInUse) as exc:  # a bad URL or executor, a folder already served
