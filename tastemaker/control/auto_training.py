@@ -1,6 +1,7 @@
 """Automatic training (performAutoTraining): a new solution version when a solution's schedule is due."""
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
@@ -8,7 +9,7 @@ from typing import Any
 
 from ..context import Context
 from ..domain.status import ACTIVE, CREATE_IN_PROGRESS, CREATE_PENDING
-from ..errors import LimitExceededException
+from ..errors import LimitExceededException, ResourceAlreadyExistsException
 from .solution_versions import new_version
 
 log = logging.getLogger(__name__)
@@ -48,10 +49,14 @@ def run_due(ctx: Context) -> list[str]:
         if due is None or due > now:
             continue
         region_ctx = ctx.in_region(solution["arn"].split(":")[3])
+        # one ARN per solution and due time: of several servers sharing a store, one creates it, the rest skip
+        suffix = hashlib.sha1(f"{solution['arn']}@{due}".encode()).hexdigest()[:8]
         try:
-            created.append(new_version(region_ctx, solution, "AUTOTRAIN", "AUTOMATIC"))
+            created.append(new_version(region_ctx, solution, "AUTOTRAIN", "AUTOMATIC", suffix=suffix))
         except LimitExceededException:
             log.info("automatic training of %s waits: too many versions in flight", solution["arn"])
+        except ResourceAlreadyExistsException:
+            log.info("automatic training of %s: another server created this round's version", solution["arn"])
     return created
 
 

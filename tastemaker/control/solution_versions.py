@@ -29,14 +29,15 @@ def create_solution_version(ctx: Context, *, solution_arn: str, name: str | None
 
 
 def new_version(ctx: Context, solution: dict[str, Any], mode: str, training_type: str, name: str | None = None,
-                tags: list[dict] | None = None) -> str:
-    """Store a CREATE PENDING version of `solution` and queue its training; returns its ARN."""
+                tags: list[dict] | None = None, suffix: str | None = None) -> str:
+    """Store a CREATE PENDING version of `solution` and queue its training; returns its ARN. `suffix`: the 8 hex of
+    its ARN (random unless given; ResourceAlreadyExistsException when taken)."""
     in_flight = [v for s in (CREATE_PENDING, CREATE_IN_PROGRESS) for v in ctx.store.list(KIND, status=s)
                  if v["arn"].split(":")[3] == ctx.region]
     if len(in_flight) >= MAX_IN_FLIGHT:
         raise LimitExceededException(
             f"More than {MAX_IN_FLIGHT} solution versions with PENDING or IN_PROGRESS status.")
-    suffix = hex_id()
+    suffix = suffix or hex_id()
     arn = f"{solution['arn']}/{suffix}"
     record = new_record(
         ctx, "solution_version_arn", arn, name or f"{solution['name']}/{suffix}", solution_arn=solution["arn"],
