@@ -63,6 +63,7 @@ class Service:
         self._started = True
         if self.lock is not None:  # the only server of this store: whatever was running died with its process
             recover(self.base)
+        self._sweep()
         if self.settings.executor != "inline":
             self.queue.start()
         else:
@@ -73,6 +74,18 @@ class Service:
 
             self._auto_trainer = AutoTrainer(self.base, self.settings.auto_training_check_seconds)
             self._auto_trainer.start()
+
+    def _sweep(self) -> None:
+        """Remove what killed or failed imports left in the lake (partial Parquet versions of no dataset)."""
+        from .control.imports import sweep_orphaned_imports
+
+        try:
+            removed = sweep_orphaned_imports(self.base)
+        except Exception:  # a lake that cannot be listed now: the next start tries again
+            log.exception("could not look for files left by interrupted imports")
+            return
+        if removed:
+            log.info("removed %s partial file(s) left by interrupted or failed imports", removed)
 
     def context(self, region: str | None = None) -> Context:
         return self.base.in_region(region)

@@ -96,6 +96,45 @@ def new_version_key(ctx: Context, dataset: dict[str, Any], job_name: str) -> str
     return f"{prefix}/{job_name}-{secrets.token_hex(4)}.parquet"
 
 
+def sweep_orphaned_imports(ctx: Context) -> int:
+    """Remove the Parquet files in datasets' data folders that no dataset and no live job owns: what an import or
+    data deletion killed for good (twice) left half-written. Every dataset's current and previous versions are
+    kept (a folder is named after the group, and two regions may have a group of that name), and so is every file
+    named after a job still pending or running (`<job name>-<8 hex>.parquet`). Returns how many files were
+    removed. Call it at start-up, after job recovery."""
+    from .data_deletion import KIND as DELETION, STATUSES
+
+    prefixes = sorted({data_prefix(d) for d in ctx.store.list("dataset")})
+    files = [info for prefix in prefixes for info in _parquet_files(ctx, prefix)]
+    # the store is read after the listing: a file listed above whose job has finished is a version by now
+    live = {j.get("job_name") for j in ctx.store.list(KIND) if j.get("status") in IN_FLIGHT}
+    live |= {j.get("job_name") for j in ctx.store.list(DELETION)
+             if j.get("status") in (STATUSES.pending, STATUSES.in_progress)}
+    keep = {ctx.lake.path(k) for d in ctx.store.list("dataset") for k in (d.get("data_key"),
+                                                                          d.get("previous_data_key")) if k}
+    removed = 0
+    for info in files:
+        owner = _VERSION_FILE.fullmatch(info.base_name)
+        if info.path in keep or (owner is not None and owner.group(1) in live):
+            continue
+        log.warning("removing %s: no dataset version and no running job owns it", info.path)
+        try:
+            ctx.lake.fs.delete_file(info.path)
+        except FileNotFoundError:  # removed meanwhile (a version made older by a job that just finished)
+            continue
+        removed += 1
+    return removed
+
+
+_VERSION_FILE = re.compile(r"(.+)-[0-9a-f]{8}\.parquet")
+
+
+def _parquet_files(ctx: Context, prefix: str) -> list[pafs.FileInfo]:
+    selector = pafs.FileSelector(ctx.lake.path(prefix), allow_not_found=True)
+    return [i for i in ctx.lake.fs.get_file_info(selector)
+            if i.type == pafs.FileType.File and i.base_name.endswith(".parquet")]
+
+
 @task("dataset_import", KIND)
 def run_dataset_import(ctx: Context, arn: str, payload: Any, progress: Any) -> dict[str, Any]:
     job = ctx.store.get(KIND, arn)

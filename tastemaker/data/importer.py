@@ -1,4 +1,4 @@
-"""CSV -> validated Arrow batches -> Parquet in the lake, streamed in blocks (bounded memory)."""
+"""CSV -> validated Arrow batches -> Parquet in the lake, streamed in blocks (bounded memory). See docs/import.md."""
 from __future__ import annotations
 
 import logging
@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 from ..domain import avro
 from ..jobs import JobFailed
 from ..lake import Lake
+from .csv_rows import BLOCK_SIZE, NoTrailingCR, csv_error, excerpt, match_header, read_header, where
 from .locations import Source, open_source
 
 log = logging.getLogger(__name__)
@@ -26,8 +27,8 @@ NUMBER = {"int": r"^\s*[+-]?\d+(\.0*)?\s*$", "long": r"^\s*[+-]?\d+(\.0*)?\s*$",
 MAX_CHARS = {"USER_ID": 256, "ITEM_ID": 256}
 MAX_CATEGORICAL = 1000
 MIN_INTERACTIONS = 1000
-BLOCK_SIZE = 8 << 20
 ROW_GROUP = 1 << 20
+PARSE_OPTIONS = pacsv.ParseOptions(newlines_in_values=True)  # RFC 4180: a quoted value may hold line breaks
 
 
 @dataclass
@@ -50,8 +51,7 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
 
 
 def _fail_row(source: Source, offset: int, index: int, name: str, value: Any, why: str) -> JobFailed:
-    row = offset + index + 1
-    return JobFailed(f"{source.url}: row {row} (line {row + 1}), column {name}: value {value!r} {why}. "
+    return JobFailed(f"{where(source, offset + index + 1)}, column {name}: value {excerpt(value)} {why}. "
                      "Fix the file and import it again.")
 
 
@@ -89,15 +89,15 @@ def _no_nan(values: pa.Array) -> pa.Array:
     return values
 
 
-def _convert(batch: pa.RecordBatch, fields: list[dict], required: set[str], source: Source, offset: int,
-             stats: ImportStats, absent: set[str]) -> pa.RecordBatch:
+def _convert(batch: pa.RecordBatch, header: dict[str, str], fields: list[dict], required: set[str], source: Source,
+             offset: int, stats: ImportStats) -> pa.RecordBatch:
     columns = []
     for f in fields:
         name, (kind, nullable) = f["name"], avro.field_type(f)
-        column = batch.column(name)
-        if name in absent:  # a nullable column the file does not have
+        if name not in header:  # a nullable column the file does not have
             columns.append(pa.nulls(len(batch), ARROW_TYPES[kind]))
             continue
+        column = batch.column(header[name])
         if kind == "string":
             columns.append(_string(column, f, name in required, source, offset))
             continue
@@ -126,8 +126,7 @@ def _string(column: pa.Array, f: dict, required: bool, source: Source, offset: i
         lengths = _longest_value(column) if f.get("categorical") else pc.utf8_length(column)
         if (pc.max(lengths).as_py() or 0) > limit:
             index = int(np.flatnonzero(pc.greater(lengths, limit).to_numpy(zero_copy_only=False))[0])
-            raise _fail_row(source, offset, index, name, column[index].as_py()[:40] + "...",
-                            f"is longer than {limit} characters")
+            raise _fail_row(source, offset, index, name, column[index].as_py(), f"is longer than {limit} characters")
     if f.get("textual"):
         column = pc.utf8_slice_codeunits(column, 0, 20000)
     return column if required else pc.if_else(empty, pa.scalar(None, pa.string()), column)
@@ -144,65 +143,48 @@ def _longest_value(column: pa.Array) -> pa.Array:
     return pa.array(out)
 
 
-def read_source(source: Source, fields: list[dict], dataset_type: str, stats: ImportStats
-                ) -> Iterator[pa.RecordBatch]:
-    """Validated batches of one CSV file; columns matched by header name, extra columns ignored."""
-    names = [f["name"] for f in fields]
+def read_source(source: Source, fields: list[dict], dataset_type: str, stats: ImportStats,
+                block_size: int = BLOCK_SIZE) -> Iterator[pa.RecordBatch]:
+    """Validated batches of one CSV file (RFC 4180), read `block_size` bytes at a time; columns are matched to
+    schema fields by header name ignoring case, extra columns are ignored."""
     required = avro.required_fields(dataset_type)
-    convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, include_columns=names,
-                                   include_missing_columns=True, strings_can_be_null=False,
-                                   quoted_strings_can_be_null=False)
-    parse = pacsv.ParseOptions(newlines_in_values=any(f.get("textual") for f in fields))
+    names, has_data = read_header(source, block_size)
+    header = match_header(names, fields, required, source)
+    if not has_data:
+        return
+    wanted = list(header.values())
+    convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in wanted}, include_columns=wanted,
+                                   strings_can_be_null=False, quoted_strings_can_be_null=False)
     with open_source(source) as stream:
-        try:
-            reader = pacsv.open_csv(stream, read_options=pacsv.ReadOptions(block_size=BLOCK_SIZE),
-                                    parse_options=parse, convert_options=convert)
-        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-            raise _csv_error(source, exc, "in its first block") from None
-        offset, absent = 0, None
+        reader, offset = None, 0
         while True:
             try:
+                if reader is None:
+                    reader = pacsv.open_csv(NoTrailingCR(stream), read_options=pacsv.ReadOptions(
+                        block_size=block_size), parse_options=PARSE_OPTIONS, convert_options=convert)
                 batch = reader.read_next_batch()
             except StopIteration:
                 return
-            except pa.ArrowInvalid as exc:
-                raise _csv_error(source, exc, f"after data row {offset}") from None
-            if absent is None:
-                absent = _absent_columns(batch, fields, required, source)
-            yield _convert(batch, fields, required, source, offset, stats, absent)
+            except (pa.ArrowException, UnicodeDecodeError) as exc:
+                raise csv_error(source, exc, offset, names, header, block_size) from None
+            yield _convert(batch, header, fields, required, source, offset, stats)
             offset += batch.num_rows
 
 
-def _csv_error(source: Source, exc: Exception, where: str) -> JobFailed:
-    hint = " The file must be encoded as UTF-8." if "UTF8" in str(exc) else ""
-    return JobFailed(f"Could not parse {source.url} as CSV with a header row ({where}): {exc}.{hint}")
-
-
-def _absent_columns(batch: pa.RecordBatch, fields: list[dict], required: set[str], source: Source) -> set[str]:
-    """Columns the header lacks: read as all-null (present strings are never null with our options)."""
-    absent = {f["name"] for f in fields
-              if batch.num_rows and batch.column(f["name"]).null_count == batch.num_rows}
-    missing = [f["name"] for f in fields
-               if f["name"] in absent and (f["name"] in required or not avro.field_type(f)[1])]
-    if missing:
-        raise JobFailed(f"Input CSV {source.url} is missing the following columns: [{', '.join(missing)}]. "
-                        "Its header must name every non-nullable schema field.")
-    return absent
-
-
 def import_to_lake(lake: Lake, key: str, sources: list[Source], fields: list[dict], dataset_type: str,
-                   base_key: str | None = None, progress: Any = None) -> ImportStats:
+                   base_key: str | None = None, progress: Any = None, block_size: int = BLOCK_SIZE) -> ImportStats:
     """Write one new Parquet version at `key`: the sources' rows, after the rows of `base_key` (INCREMENTAL).
     Interactions are appended; items/users are upserted by id (the last row for an id wins)."""
     schema, stats = arrow_schema(fields), ImportStats()
+    batches = _new_batches(sources, fields, dataset_type, stats, progress, block_size)
     path = lake.path(key)
     lake.fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
     try:
         with lake.fs.open_output_stream(path) as sink, pq.ParquetWriter(sink, schema, compression="zstd") as writer:
             if dataset_type == "INTERACTIONS":
-                _append(lake, writer, schema, sources, fields, base_key, stats, progress)
+                _append(lake, writer, schema, batches, base_key, stats)
             else:
-                _upsert(lake, writer, schema, sources, fields, dataset_type, base_key, stats, progress)
+                _upsert(lake, writer, schema, batches, dataset_type, base_key, stats)
     except BaseException:
         lake.delete_prefix(key)
         raise
@@ -210,9 +192,9 @@ def import_to_lake(lake: Lake, key: str, sources: list[Source], fields: list[dic
 
 
 def _new_batches(sources: list[Source], fields: list[dict], dataset_type: str, stats: ImportStats,
-                 progress: Any) -> Iterator[pa.RecordBatch]:
+                 progress: Any, block_size: int) -> Iterator[pa.RecordBatch]:
     for number, source in enumerate(sources):
-        for batch in read_source(source, fields, dataset_type, stats):
+        for batch in read_source(source, fields, dataset_type, stats, block_size):
             stats.rows += batch.num_rows
             yield batch
         if progress is not None:
@@ -224,14 +206,14 @@ def _new_batches(sources: list[Source], fields: list[dict], dataset_type: str, s
                         f"{MIN_INTERACTIONS} ({', '.join(s.url for s in sources)}).")
 
 
-def _append(lake: Lake, writer: pq.ParquetWriter, schema: pa.Schema, sources: list[Source], fields: list[dict],
-            base_key: str | None, stats: ImportStats, progress: Any) -> None:
+def _append(lake: Lake, writer: pq.ParquetWriter, schema: pa.Schema, batches: Iterator[pa.RecordBatch],
+            base_key: str | None, stats: ImportStats) -> None:
     if base_key:
         for batch in pq.ParquetFile(lake.path(base_key), filesystem=lake.fs).iter_batches(1 << 20):
             writer.write_table(conform(pa.Table.from_batches([batch]), schema))
             stats.total_rows += batch.num_rows
     pending: list[pa.RecordBatch] = []
-    for batch in _new_batches(sources, fields, "INTERACTIONS", stats, progress):
+    for batch in batches:
         pending.append(batch)
         if sum(b.num_rows for b in pending) >= ROW_GROUP:  # row groups of ~1M rows, not one per CSV block
             writer.write_table(pa.Table.from_batches(pending))
@@ -241,9 +223,9 @@ def _append(lake: Lake, writer: pq.ParquetWriter, schema: pa.Schema, sources: li
     stats.total_rows += stats.rows
 
 
-def _upsert(lake: Lake, writer: pq.ParquetWriter, schema: pa.Schema, sources: list[Source], fields: list[dict],
-            dataset_type: str, base_key: str | None, stats: ImportStats, progress: Any) -> None:
-    new = pa.Table.from_batches(list(_new_batches(sources, fields, dataset_type, stats, progress)), schema=schema)
+def _upsert(lake: Lake, writer: pq.ParquetWriter, schema: pa.Schema, batches: Iterator[pa.RecordBatch],
+            dataset_type: str, base_key: str | None, stats: ImportStats) -> None:
+    new = pa.Table.from_batches(list(batches), schema=schema)
     parts = [conform(lake.read_table(base_key), schema)] if base_key else []
     table = keep_last(pa.concat_tables([*parts, new]), avro.ID_FIELD[dataset_type])
     writer.write_table(table)
