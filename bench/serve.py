@@ -1,9 +1,16 @@
-"""Serving benchmark: GetRecommendations (plain, filtered) and PutEvents against a real `tastemaker serve`.
+"""Serving benchmark: GetRecommendations and PutEvents against a real `tastemaker serve`, also beside a big import.
 
-Starts a server on loopback, imports the POC MovieLens data, trains aws-user-personalization, deploys a campaign,
-then drives it from SEPARATE processes (http.client, keep-alive): open-loop latency at a fixed rate, closed-loop
-maximum throughput, PutEvents events/s (each answered only after the SQLite commit), and the time from a PutEvents
-to a changed recommendation. Usage: python bench/serve.py [--rate 500] [--seconds 10] [--keep DIR]
+--case steady (default): starts a server on loopback, imports the POC MovieLens data, trains
+aws-user-personalization, deploys a campaign, then drives it from SEPARATE processes (http.client, keep-alive):
+open-loop latency at a fixed rate, closed-loop maximum throughput, PutEvents events/s (each answered only after the
+SQLite commit), and the time from a PutEvents to a changed recommendation.
+--case reload: that campaign driven open loop at --rate while a --rows synthetic FULL import runs into ANOTHER
+dataset group, whose campaign is then asked (its histories reload); latency by phase.
+--case load: a group's histories loaded from a --rows table in a fresh process: seconds, peak memory, and the
+longest a second Python thread waited meanwhile (GIL).
+--code DIR runs the server (and the load) on the tastemaker package found in DIR, e.g. an earlier version
+unpacked with `git archive HEAD tastemaker | tar -x -C DIR`, to compare before and after.
+Usage: python bench/serve.py [--case steady|reload|load] [--rate 500] [--seconds 10] [--rows 5000000] [--keep DIR]
 """
 from __future__ import annotations
 
@@ -14,6 +21,7 @@ import multiprocessing as mp
 import os
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -133,17 +141,247 @@ def setup(url: str, work: Path) -> dict:
     return {"campaign": campaign, "filter": flt, "tracking": tracking}
 
 
-def start_server(work: Path) -> tuple:
-    import subprocess
+def synthetic_interactions(path: Path, rows: int, seed: int, probe: list[str] = ()) -> Path:
+    """`rows` interactions in plain numpy: lognormal user activity, Zipf items, click/watch, whole-second times
+    (ties), sorted by time; then user "probe" clicks the `probe` items. USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
 
+    rng = np.random.default_rng(seed)
+    n_users, n_items = max(100, rows // 32), max(100, rows // 100)
+    activity = rng.lognormal(0.0, 1.0, n_users)
+    users = rng.choice(n_users, rows, p=activity / activity.sum())
+    weight = 1.0 / np.arange(1, n_items + 1) ** 1.05
+    items = rng.permutation(n_items)[rng.choice(n_items, rows, p=weight / weight.sum())]
+    stamps = np.sort(1_672_531_200 + rng.integers(0, 180 * 86_400, rows))
+    kinds = np.where(rng.random(rows) < 0.7, "click", "watch")
+
+    def tagged(prefix: str, ids: np.ndarray) -> pa.Array:
+        return pc.binary_join_element_wise(prefix, pc.cast(pa.array(ids), pa.string()), "")
+
+    table = pa.table({"USER_ID": tagged("u", users), "ITEM_ID": tagged("i", items), "TIMESTAMP": stamps,
+                      "EVENT_TYPE": kinds})
+    if probe:
+        extra = pa.table({"USER_ID": ["probe"] * len(probe), "ITEM_ID": list(probe),
+                          "TIMESTAMP": np.full(len(probe), stamps[-1] + 1), "EVENT_TYPE": ["click"] * len(probe)})
+        table = pa.concat_tables([table, extra])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pacsv.write_csv(table, path, pacsv.WriteOptions(quoting_style="none"))
+    return path
+
+
+def _import(p, dataset: str, path: Path, name: str) -> float:
+    from tests.poc import wait_status
+
+    start = time.perf_counter()
+    job = p.create_dataset_import_job(jobName=name, datasetArn=dataset, dataSource={"dataLocation": str(path)},
+                                      roleArn="arn:aws:iam::000000000000:role/R")["datasetImportJobArn"]
+    done = wait_status(p.describe_dataset_import_job, "datasetImportJob", timeout=3600, datasetImportJobArn=job)
+    if done["status"] != "ACTIVE":
+        raise RuntimeError(f"import {name} failed: {done.get('failureReason')}")
+    return time.perf_counter() - start
+
+
+def setup_other(p, work: Path) -> dict:
+    """Another dataset group: a small import, aws-popularity-count, a campaign and a filter that hides clicks."""
+    from tests.poc import INTERACTIONS_SCHEMA, wait_status
+
+    group = p.create_dataset_group(name="bench-big")["datasetGroupArn"]
+    wait_status(p.describe_dataset_group, "datasetGroup", datasetGroupArn=group)
+    schema = p.create_schema(name="bench-big", schema=INTERACTIONS_SCHEMA)["schemaArn"]
+    dataset = p.create_dataset(name="bench-big", schemaArn=schema, datasetGroupArn=group,
+                               datasetType="Interactions")["datasetArn"]
+    wait_status(p.describe_dataset, "dataset", datasetArn=dataset)
+    _import(p, dataset, synthetic_interactions(work / "small.csv", 20_000, seed=1), "bench-big-small")
+    solution = p.create_solution(name="bench-big", datasetGroupArn=group,
+                                 recipeArn="arn:aws:personalize:::recipe/aws-popularity-count")["solutionArn"]
+    wait_status(p.describe_solution, "solution", solutionArn=solution)
+    version = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+    wait_status(p.describe_solution_version, "solutionVersion", timeout=600, solutionVersionArn=version)
+    campaign = p.create_campaign(name="bench-big", solutionVersionArn=version)["campaignArn"]
+    wait_status(p.describe_campaign, "campaign", campaignArn=campaign)
+    flt = p.create_filter(name="bench-big-unclicked", datasetGroupArn=group,
+                          filterExpression='EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("click")')["filterArn"]
+    wait_status(p.describe_filter, "filter", filterArn=flt)
+    return {"dataset": dataset, "campaign": campaign, "filter": flt}
+
+
+def _paced(port: int, body: bytes, rate: float, offset: float, until, queue: mp.Queue) -> None:
+    """Open loop at `rate`, every request scheduled before the wall-clock time `until.value` (set by the caller when
+    the run ends): (scheduled send time, latency from it s, ok) per request."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    out, k = [], 0
+    perf0, wall0 = time.perf_counter() + offset, time.time() + offset
+    while wall0 + k / rate < until.value:
+        scheduled = perf0 + k / rate
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        try:
+            ok = _post(conn, "/recommendations", body)[0] == 200
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+            ok = False
+        out.append((wall0 + scheduled - perf0, time.perf_counter() - scheduled, ok))
+        k += 1
+    queue.put(out)
+
+
+def _phase(samples: list, start: float, end: float) -> dict:
+    picked = [s for s in samples if start <= s[0] < end]
+    lat = sorted(s[1] for s in picked)
+    pick = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000 if lat else float("nan")  # noqa: E731
+    return {"requests": len(lat), "errors": sum(not s[2] for s in picked), "per_s": len(lat) / max(end - start, 1e-9),
+            "p50_ms": pick(0.50), "p99_ms": pick(0.99), "max_ms": lat[-1] * 1000 if lat else float("nan")}
+
+
+def reload_case(args: argparse.Namespace, work: Path) -> None:
+    """Campaign A at --rate while group B takes a --rows FULL import and reloads (B asked once it is ACTIVE)."""
+    import tastemaker
+
+    proc, port = start_server(work, args.code)
+    try:
+        p, rt, _ = tastemaker.connect(f"http://127.0.0.1:{port}")
+        spec, other = setup(f"http://127.0.0.1:{port}", work), setup_other(p, work)
+        ask = lambda: [i["itemId"] for i in rt.get_recommendations(  # noqa: E731
+            campaignArn=other["campaign"], userId="probe", filterArn=other["filter"])["itemList"]]
+        before = ask()
+        big = synthetic_interactions(work / "big.csv", args.rows, seed=2, probe=before)
+        drive(port, "plain", spec, 1, 0, 1.0)  # warm campaign A
+        body = json.dumps({"campaignArn": spec["campaign"], "userId": USERS[0]}).encode()
+        until, queue = mp.Value("d", float("inf")), mp.Queue()
+        workers = [mp.Process(target=_paced, args=(port, body, args.rate / 2, 0.5 + j / args.rate, until, queue))
+                   for j in range(2)]
+        for w in workers:
+            w.start()
+        marks = {"begin": time.time() + 0.5}
+        time.sleep(args.seconds + 0.5)
+        marks["start"] = time.time()
+        imported_s = _import(p, other["dataset"], big, "bench-big-full")
+        marks["imported"] = time.time()
+        first = time.perf_counter()
+        got = ask()
+        first_ms = (time.perf_counter() - first) * 1000
+        while got == before and time.time() - marks["imported"] < 900:
+            time.sleep(0.1)
+            got = ask()
+        marks["reloaded"] = time.time()
+        time.sleep(args.seconds)
+        until.value = marks["end"] = time.time()
+        samples = [s for _ in workers for s in queue.get(timeout=600)]
+        for w in workers:
+            w.join()
+        swap_s = marks["reloaded"] - marks["imported"]
+        print(f"\n{args.rows} rows imported FULL into the other group in {imported_s:.1f} s; its first request after "
+              f"the import took {first_ms:.0f} ms; it served the new data {swap_s:.1f} s after the import ended. "
+              f"{os.cpu_count()} CPUs (1-minute load average {os.getloadavg()[0]:.1f}), campaign A at {args.rate:.0f}/s "
+              "open loop.\n")
+        print(HEADER)
+        print(row("A before (steady)", _phase(samples, marks["begin"], marks["start"])))
+        print(row("A while B imports", _phase(samples, marks["start"], marks["imported"])))
+        print(row("A while B reloads", _phase(samples, marks["imported"], marks["reloaded"])))
+        print(row("A after", _phase(samples, marks["reloaded"], marks["end"])))
+        print(row("A from import start to end", _phase(samples, marks["start"], marks["end"])))
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def load_case(args: argparse.Namespace, work: Path) -> None:
+    """Import --rows once (in-process, inline jobs; kept with --keep), then load the histories twice, each in a fresh
+    process."""
+    here = [sys.executable, str(Path(__file__).resolve()), "--keep", str(work)]
+    if not (work / "group.json").exists():  # --keep DIR of an earlier run: reuse its import
+        synthetic_interactions(work / "big.csv", args.rows, seed=2)
+        subprocess.run(here + ["--case", "load-prepare"], check=True, env=_env(None))
+    print(f"\nhistories of one group from {args.rows} rows, {os.cpu_count()} CPUs (1-minute load average "
+          f"{os.getloadavg()[0]:.1f}), code: {args.code or ROOT}\n")
+    print("| run | seconds | peak MB over start | users | items | longest wait of another thread ms | p99 wait ms |")
+    print("|-----|---------|--------------------|-------|-------|-----------------------------------|-------------|")
+    for run in (1, 2):
+        code = ["--code", str(args.code.resolve())] if args.code else []
+        done = subprocess.run(here + ["--case", "load-measure"] + code, check=True, env=_env(args.code),
+                              capture_output=True, text=True)
+        r = json.loads(done.stdout.strip().splitlines()[-1])
+        print(f"| {run} | {r['seconds']:.2f} | {r['peak_mb']:.0f} | {r['users']} | {r['items']} | "
+              f"{r['max_wait_ms']:.1f} | {r['p99_wait_ms']:.1f} |")
+
+
+def load_prepare(args: argparse.Namespace, work: Path) -> None:
+    import tastemaker
+    from tests.poc import INTERACTIONS_SCHEMA
+
+    with tastemaker.embedded(work / "data", executor="inline") as emb:
+        p = emb.personalize
+        group = p.create_dataset_group(name="load")["datasetGroupArn"]
+        schema = p.create_schema(name="load", schema=INTERACTIONS_SCHEMA)["schemaArn"]
+        dataset = p.create_dataset(name="load", schemaArn=schema, datasetGroupArn=group,
+                                   datasetType="Interactions")["datasetArn"]
+        _import(p, dataset, work / "big.csv", "load")
+    (work / "group.json").write_text(json.dumps({"group": group}))
+
+
+def _memory(field: str) -> float:
+    """VmRSS / VmHWM of this process, MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def load_measure(args: argparse.Namespace, work: Path) -> None:
+    import threading
+
+    if args.code:
+        sys.path.insert(0, str(args.code))
+    import tastemaker
+    from tastemaker.serving.histories import group_histories
+
+    group_arn = json.loads((work / "group.json").read_text())["group"]
+    with tastemaker.embedded(work / "data", executor="inline") as emb:
+        ctx, waits, done = emb.service.context(), [], threading.Event()
+
+        def tick() -> None:  # another Python thread: how long does it wait for its turn?
+            last = time.perf_counter()
+            while not done.is_set():
+                time.sleep(0.001)
+                now = time.perf_counter()
+                waits.append(now - last - 0.001)
+                last = now
+
+        base = _memory("VmRSS")
+        Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS
+        ticker = threading.Thread(target=tick, daemon=True)
+        ticker.start()
+        start = time.perf_counter()
+        group = group_histories(ctx, group_arn)
+        seconds = time.perf_counter() - start
+        done.set()
+        ticker.join()
+        waits.sort()
+        print(json.dumps({"seconds": seconds, "peak_mb": _memory("VmHWM") - base, "users": len(group.users),
+                          "items": len(group.item_list), "max_wait_ms": waits[-1] * 1000,
+                          "p99_wait_ms": waits[int(0.99 * len(waits))] * 1000}))
+
+
+def start_server(work: Path, code: Path | None = None) -> tuple:
     from tests.conftest import free_port, wait_for
 
     port = free_port()
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "tastemaker", "serve", "--port", str(port), "--data-dir",
-                             str(work / "data"), "--log-level", "warning"], env=env)
+                             str(work / "data"), "--log-level", "warning"], env=_env(code), cwd=str(code or ROOT))
     wait_for(f"http://127.0.0.1:{port}/")
     return proc, port
+
+
+def _env(code: Path | None) -> dict[str, str]:
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    if code is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(code.resolve()), str(ROOT)])
+    return env
 
 
 def row(name: str, r: dict) -> str:
@@ -151,21 +389,18 @@ def row(name: str, r: dict) -> str:
             f"{r['p99_ms']:>7.2f} | {r['max_ms']:>8.2f} |")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rate", type=float, default=500.0)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--keep", type=Path, default=None, help="keep the server's data in this folder")
-    args = parser.parse_args()
-    work = args.keep or Path(tempfile.mkdtemp(prefix="tm-bench-"))
-    proc, port = start_server(work)
+HEADER = ("| run                                    | requests | errors |    req/s | p50 ms  | p99 ms  |  max ms  |\n"
+          "|----------------------------------------|----------|--------|----------|---------|---------|----------|")
+
+
+def steady(args: argparse.Namespace, work: Path) -> None:
+    proc, port = start_server(work, args.code)
     try:
         spec = setup(f"http://127.0.0.1:{port}", work)
         for kind in ("plain", "filtered"):  # warm caches (models, histories, filter masks)
             drive(port, kind, spec, 1, 0, 1.0)
         print(f"\nserver pid {proc.pid}, {os.cpu_count()} CPUs, {args.seconds:.0f} s per open-loop run\n")
-        print("| run                                    | requests | errors |    req/s | p50 ms  | p99 ms  |  max ms  |")
-        print("|----------------------------------------|----------|--------|----------|---------|---------|----------|")
+        print(HEADER)
         print(row(f"GetRecommendations open loop {args.rate:.0f}/s", drive(port, "plain", spec, 2, args.rate, args.seconds)))
         print(row(f"  filtered (EXCLUDE watch) {args.rate:.0f}/s", drive(port, "filtered", spec, 2, args.rate, args.seconds)))
         print(row("GetRecommendations max (2 conns)", drive(port, "plain", spec, 2, 0, 5.0)))
@@ -184,6 +419,23 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--case", choices=("steady", "reload", "load", "load-prepare", "load-measure"),
+                        default="steady")
+    parser.add_argument("--rate", type=float, default=500.0)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rows", type=int, default=5_000_000, help="rows of the big import (reload, load)")
+    parser.add_argument("--code", type=Path, default=None, help="folder holding the tastemaker package to serve")
+    parser.add_argument("--keep", type=Path, default=None, help="keep the server's data in this folder")
+    args = parser.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="tm-bench-"))
+    try:
+        {"steady": steady, "reload": reload_case, "load": load_case, "load-prepare": load_prepare,
+         "load-measure": load_measure}[args.case](args, work)
+    finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
 

@@ -4,18 +4,32 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import orjson
+
 from .context import Context
 from .errors import InvalidInputException
 from .serving.histories import group_histories
 from .serving.items import item_columns, metadata
+from .serving.loading import Load
 from .serving.masks import resolve_filter
 from .serving.models import ServedModel, campaign, served_model
 from .serving.recommend import Ask, Picked, promote, rank_items, recommend
+from .serving.warmup import needed_load
 
 DEFAULT_RESULTS = 25
 MAX_RESULTS = 500
 MAX_WITH_METADATA = 50
 USER_OPTIONAL = ("aws-trending-now",)
+
+
+def pending(ctx: Context, body: bytes) -> Load | None:
+    """The load (model, first histories) that a GetRecommendations / GetPersonalizedRanking body would wait for, so
+    the server can await it without holding a request thread; from the caches alone. None: none known."""
+    try:
+        campaign_arn = orjson.loads(body).get("campaignArn")
+    except (orjson.JSONDecodeError, AttributeError):
+        return None
+    return needed_load(ctx, campaign_arn) if isinstance(campaign_arn, str) else None
 
 
 def _campaign_model(ctx: Context, campaign_arn: str | None, recommender_arn: str | None) -> tuple[dict, ServedModel]:

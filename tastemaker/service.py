@@ -61,10 +61,14 @@ class Service:
         if self._started:
             return
         self._started = True
+        self.base.caches["serving"] = True  # this process answers requests (a Ray worker's service does not)
         if self.lock is not None:  # the only server of this store: whatever was running died with its process
             recover(self.base)
         self._sweep()
         if self.settings.executor != "inline":
+            from .serving.warmup import warm_campaigns
+
+            warm_campaigns(self.base)  # on a thread of its own: the first requests after a restart are quick
             self.queue.start()
         else:
             for job in self.store.jobs(["pending"]):

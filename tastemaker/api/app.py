@@ -11,12 +11,14 @@ from typing import Any
 import orjson
 
 from .. import __version__
+from ..runtime import pending
 from ..service import Service
 from .dispatch import invoke
 from .routing import route
 
 _REGION = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
 REQUEST_THREADS = 64
+RUNTIME_PATHS = ("/recommendations", "/personalize-ranking")
 
 Headers = dict[str, str]
 
@@ -84,6 +86,8 @@ class App:
                 break
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         args = (self.service, scope["method"], scope["path"], headers, bytes(body))
+        if scope["path"] in RUNTIME_PATHS:
+            await _loads_done(self.service, args[4])
         if headers.get("x-amz-target") or not _is_inline(scope["path"]):
             status, out, payload = await asyncio.to_thread(handle, *args)
         else:
@@ -110,4 +114,18 @@ class App:
 
 
 def _is_inline(path: str) -> bool:
-    return path in ("/recommendations", "/personalize-ranking")  # /events waits for a group commit: threads
+    """Only what needs no store, model or lock runs on the event loop; the rest on threads, so that a slow request
+    (a model or histories load, a big ranking, a PutEvents group commit) never holds up the others."""
+    return path in ("", "/", "/health")
+
+
+async def _loads_done(service: Service, body: bytes) -> None:
+    """Await the load (model, first histories) that a runtime request needs on the event loop, holding no request
+    thread: a burst of requests for a campaign still loading cannot take every thread from the others."""
+    loop = asyncio.get_running_loop()
+    while (load := pending(service.context(), body)) is not None:
+        done = loop.create_future()
+        load.on_done(lambda: loop.call_soon_threadsafe(lambda: done.done() or done.set_result(None)))
+        await done
+        if load.error is not None:
+            return  # the handler tries again and answers with the error

@@ -15,6 +15,7 @@ from ..data.locations import check_location, list_sources
 from ..domain.status import ACTIVE, IN_FLIGHT
 from ..errors import InvalidInputException, LimitExceededException, ResourceNotFoundException
 from ..jobs import JobFailed, task
+from ..serving.warmup import refresh_after_import
 from ._common import check_name, create_with_job, new_record, require_active
 from .datasets import data_prefix
 from .schemas import schema_fields
@@ -153,6 +154,7 @@ def run_dataset_import(ctx: Context, arn: str, payload: Any, progress: Any) -> d
         stats = importer.import_to_lake(ctx.lake, key, sources, schema_fields(ctx, dataset["schema_arn"]),
                                         dataset["dataset_type"], base, progress)
         publish_version(ctx, dataset, key, arn, stats.total_rows)
+    refresh_after_import(ctx, dataset["dataset_group_arn"])  # rebuild what serving holds, ahead of the next request
     if stats.invalid_values:
         log.warning("import %s: stored %s invalid optional values as null (by column: %s)", arn,
                     sum(stats.invalid_values.values()), stats.invalid_values)

@@ -24,7 +24,7 @@ def _required(line: dict[str, Any], key: str, kind: str) -> str:
 def _output(ctx: Any, served: ServedModel, line: dict[str, Any], n: int, filter_arn: str | None,
             config: dict[str, Any]) -> dict[str, Any]:
     kind = served.recipe_type
-    group = group_histories(ctx, served.dataset_group_arn)
+    group = group_histories(ctx, served.dataset_group_arn, fresh=True)  # a job waits for a new import's data
     user = line.get("userId")
     user = None if user is None else str(user)
     item = str(line["itemId"]) if kind == "RELATED_ITEMS" and line.get("itemId") is not None else None

@@ -1,4 +1,5 @@
-"""Item metadata columns per dataset group (bulk Items import + PutItems), cached and refreshed on change."""
+"""Item metadata columns per dataset group (bulk Items import + PutItems), cached and refreshed on change: after
+PutItems the next request waits for the reload, after a new import the previous version serves until it is done."""
 from __future__ import annotations
 
 import threading
@@ -6,10 +7,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import loading
 from .histories import RECHECK_S, bulk_marker
 from .signals import version
-
-_guard = threading.Lock()
 
 
 @dataclass
@@ -56,20 +56,35 @@ def _load(ctx: Any, group_arn: str, dataset_type: str) -> ItemColumns:
     return out
 
 
+def reload(ctx: Any, group_arn: str, dataset_type: str = "ITEMS") -> loading.Load:
+    """The load of the group's item (or user) metadata in flight, or one started now on a background thread."""
+    cache = ctx.caches.setdefault("columns:" + dataset_type, {})
+
+    def work() -> ItemColumns:
+        found = _load(ctx, group_arn, dataset_type)
+        for name in list(getattr(cache.get(group_arn), "columns", ())):  # the columns requests used so far
+            found.column(name)
+        cache[group_arn] = found
+        return found
+
+    return loading.start(ctx, f"columns:{dataset_type}:{group_arn}", work)
+
+
 def item_columns(ctx: Any, group_arn: str, dataset_type: str = "ITEMS") -> ItemColumns:
     """The group's item (or user) metadata, reloaded after PutItems/PutUsers or a new import."""
     cache = ctx.caches.setdefault("columns:" + dataset_type, {})
-    found = cache.get(group_arn)
-    now = time.monotonic()
-    if found is not None and found.signal == version(ctx, "records:" + group_arn):
-        if now - found.checked_at < RECHECK_S:
-            return found
-        found.checked_at = now
-        if bulk_marker(ctx, group_arn, dataset_type) == found.marker:
-            return found
-    with _guard:
-        found = cache[group_arn] = _load(ctx, group_arn, dataset_type)
-    return found
+    wanted = version(ctx, "records:" + group_arn)
+    while True:
+        found = cache.get(group_arn)
+        if found is None or found.signal < wanted:
+            reload(ctx, group_arn, dataset_type).wait()
+            continue
+        now = time.monotonic()
+        if now - found.checked_at >= RECHECK_S:
+            found.checked_at = now
+            if bulk_marker(ctx, group_arn, dataset_type) != found.marker:
+                reload(ctx, group_arn, dataset_type)  # the previous version serves until the new one is loaded
+        return found
 
 
 def metadata(columns: ItemColumns, item_id: str, names: list[str]) -> dict[str, str]:

@@ -1,7 +1,8 @@
-"""Model cache keyed by solution version ARN, and a short-lived cache of campaign records."""
+"""Model cache keyed by solution version ARN (models load on background threads), and a short-lived cache of
+campaign records."""
 from __future__ import annotations
 
-import threading
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,11 +11,13 @@ import numpy as np
 
 from ..domain.status import ACTIVE
 from ..errors import InvalidInputException, ResourceNotFoundException
+from . import loading
 
+log = logging.getLogger(__name__)
 CAMPAIGN_TTL_S = 1.0
+RETRY_S = 10.0  # a model that failed to load in the background is tried again after this long
+FOLLOW_WAIT_S = 2.0  # syncWithLatestSolutionVersion: how long a request waits for the newest model to load
 NO_SCORE_RECIPES = ("aws-popularity-count", "aws-trending-now", "aws-sims", "aws-similar-items")
-_locks: dict[str, threading.Lock] = {}
-_locks_guard = threading.Lock()
 
 
 @dataclass
@@ -33,7 +36,7 @@ class ServedModel:
     first_seen: np.ndarray  # first interaction, epoch seconds (NaN: none)
     returns_scores: bool
     created: np.ndarray | None = None  # CREATION_TIMESTAMP from the Items dataset where the model kept it
-    group_codes: dict[str, Any] = field(default_factory=dict)  # histories: group vocabulary -> model ids
+    group_codes: dict[str, Any] = field(default_factory=dict)  # group -> histories load -> model ids
     memo: dict[Any, Any] = field(default_factory=dict)  # derived arrays (exploration candidates, ...)
 
     @property
@@ -44,11 +47,6 @@ class ServedModel:
         """Popularity shares: the scores of popular items served to users without a history."""
         total = float(self.popularity.sum()) or 1.0
         return self.popularity[ids] / total
-
-
-def _lock_for(key: str) -> threading.Lock:
-    with _locks_guard:
-        return _locks.setdefault(key, threading.Lock())
 
 
 def _recipe_type(recipe_name: str) -> str:
@@ -79,16 +77,51 @@ def _build(ctx: Any, solution_version_arn: str) -> ServedModel:
 
 
 def served_model(ctx: Any, solution_version_arn: str) -> ServedModel:
-    """The loaded model of a solution version (loaded once per process, thread-safe)."""
-    models = ctx.caches.setdefault("models", {})
-    found = models.get(solution_version_arn)
+    """The loaded model of a solution version (loaded once per process, on a background thread; callers wait)."""
+    found = ctx.caches.get("models", {}).get(solution_version_arn)
     if found is not None:
         return found
-    with _lock_for("model:" + solution_version_arn):
+    return load_model(ctx, solution_version_arn).wait()
+
+
+def load_model(ctx: Any, solution_version_arn: str) -> loading.Load:
+    """The load of a solution version's model in flight, or one started now; once the model is in the cache, the
+    histories of its dataset group load too, ahead of the first request."""
+    models = ctx.caches.setdefault("models", {})
+
+    def work() -> ServedModel:
         found = models.get(solution_version_arn)
         if found is None:
-            found = models[solution_version_arn] = _build(ctx, solution_version_arn)
-    return found
+            found = _build(ctx, solution_version_arn)
+            models[solution_version_arn] = found
+        from .histories import prepare
+
+        try:
+            prepare(ctx, found)
+        except Exception:  # the model is loaded all the same; the first request loads what this could not
+            log.exception("could not prepare the histories of %s", found.dataset_group_arn)
+        return found
+
+    return loading.start(ctx, "model:" + solution_version_arn, work)
+
+
+def loaded_within(ctx: Any, solution_version_arn: str, seconds: float) -> bool:
+    """Whether the model is loaded, waiting at most `seconds` for it; a load started here goes on in the background
+    when it takes longer (a model that failed to load is tried again after RETRY_S)."""
+    models = ctx.caches.get("models", {})
+    if solution_version_arn in models:
+        return True
+    failed = ctx.caches.setdefault("model_failures", {})
+    if time.monotonic() - failed.get(solution_version_arn, -RETRY_S) < RETRY_S:
+        return False
+    load = load_model(ctx, solution_version_arn)
+
+    def note_failure() -> None:
+        if load.error is not None:
+            failed[solution_version_arn] = time.monotonic()
+
+    load.on_done(note_failure)
+    return load.ended(seconds) and solution_version_arn in models
 
 
 def campaign(ctx: Any, campaign_arn: str) -> dict[str, Any]:
@@ -109,7 +142,8 @@ def campaign(ctx: Any, campaign_arn: str) -> dict[str, Any]:
 
 
 def _follow_latest(ctx: Any, record: dict[str, Any]) -> dict[str, Any]:
-    """syncWithLatestSolutionVersion: switch to the solution's newest ACTIVE version once its model is loaded."""
+    """syncWithLatestSolutionVersion: switch to the solution's newest ACTIVE version once its model is loaded (the
+    request that notices it waits FOLLOW_WAIT_S at most; the load goes on in the background)."""
     requested = record.get("requested_solution_version_arn") or ""
     syncing = (record.get("campaign_config") or {}).get("sync_with_latest_solution_version")
     if not (requested.endswith("/$LATEST") and syncing):
@@ -118,7 +152,8 @@ def _follow_latest(ctx: Any, record: dict[str, Any]) -> dict[str, Any]:
                 if v.get("status") == ACTIVE]
     if not versions or versions[-1]["arn"] == record["solution_version_arn"]:
         return record
-    served_model(ctx, versions[-1]["arn"])  # load first: the old version serves until this returns
+    if not loaded_within(ctx, versions[-1]["arn"], FOLLOW_WAIT_S):  # the old version serves until it is loaded
+        return record
     return ctx.store.update("campaign", record["arn"], {"solution_version_arn": versions[-1]["arn"]}) or record
 
 

@@ -55,7 +55,7 @@ def _key(served: Any, group: GroupHistories, user_id: str | None, item_id: str |
     rows = group.users.get(user_id) if user_id is not None else None
     if rows is None:
         return (served.solution_version_arn, "popular", None, cold)
-    return (served.solution_version_arn, id(group.token), user_id, len(rows.codes), cold)
+    return (served.solution_version_arn, group.token, user_id, len(rows.codes), cold)
 
 
 def _full(served: Any, group: GroupHistories, user_id: str | None, item_id: str | None,
