@@ -140,7 +140,7 @@ def _slow_import(client, name: str, csv_path) -> str:
     schema = client.create_schema(name=name, schema=INTERACTIONS_SCHEMA)["schemaArn"]
     dataset = client.create_dataset(name=name, schemaArn=schema, datasetGroupArn=group,
                                     datasetType="Interactions")["datasetArn"]
-    csv_path.write_text("USER_ID,ITEM_ID,TIMESTAMP\n")
+    csv_path.write_text("USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE\n")
     return client.create_dataset_import_job(jobName=name, datasetArn=dataset, roleArn="arn:aws:iam::1:role/r",
                                             dataSource={"dataLocation": str(csv_path)})["datasetImportJobArn"]
 
