@@ -35,15 +35,30 @@ class Context:
         return self.clock()
 
     def in_region(self, region: str | None) -> Context:
-        return self if not region or region == self.region else replace(self, region=region)
+        return self.scoped(region, None)
+
+    def scoped(self, region: str | None, account_id: str | None) -> Context:
+        """This context for one account and region: ARNs carry both, and its store sees only their resources."""
+        from .store.scoped import ScopedStore
+
+        region, account_id = region or self.region, account_id or self.account_id
+        root = getattr(self.store, "inner", self.store)
+        if isinstance(self.store, ScopedStore) and (region, account_id) == (self.region, self.account_id):
+            return self
+        return replace(self, region=region, account_id=account_id, store=ScopedStore(root, account_id, region))
+
+    @property
+    def root_store(self) -> Store:
+        """The store across every account and region (the job queue, recovery, automatic training)."""
+        return getattr(self.store, "inner", self.store)
 
     def __reduce__(self) -> tuple:
         """A context travels to another process (a job's piece on a Ray worker) as its settings and region, and is
         rebuilt there over the same store and lake (service.worker_service)."""
-        return (_context_in_worker, (self.settings.portable(), self.region))
+        return (_context_in_worker, (self.settings.portable(), self.region, self.account_id))
 
 
-def _context_in_worker(settings: dict[str, Any], region: str) -> Context:
+def _context_in_worker(settings: dict[str, Any], region: str, account_id: str | None = None) -> Context:
     from .service import worker_service  # the service module builds contexts; imported late (it imports this one)
 
-    return worker_service(settings).context(region)
+    return worker_service(settings).context(region, account_id)

@@ -48,7 +48,8 @@ def run_due(ctx: Context) -> list[str]:
         due = next_due(solution, ctx.store.list("solution_version", solution_arn=solution["arn"]))
         if due is None or due > now:
             continue
-        region_ctx = ctx.in_region(solution["arn"].split(":")[3])
+        parts = solution["arn"].split(":")
+        region_ctx = ctx.scoped(parts[3], parts[4])
         # one ARN per solution and due time: of several servers sharing a store, one creates it, the rest skip
         suffix = hashlib.sha1(f"{solution['arn']}@{due}".encode()).hexdigest()[:8]
         try:

@@ -49,6 +49,9 @@ def delete_dataset(ctx: Context, *, dataset_arn: str) -> dict[str, Any]:
     if dataset["dataset_type"] == "INTERACTIONS":
         ctx.store.delete_live_data(dataset_group_arn=dataset["dataset_group_arn"])
     ctx.lake.delete_prefix(data_prefix(dataset))
+    for key in (dataset.get("data_key"), dataset.get("previous_data_key")):
+        if key:  # versions an older Tastemaker wrote outside the scoped folder
+            ctx.lake.delete_prefix(key)
     return {}
 
 
@@ -83,8 +86,10 @@ def check_compatible(old: list[dict], new: list[dict]) -> None:
 
 
 def data_prefix(dataset: dict[str, Any]) -> str:
-    """Lake folder of a dataset's bulk data versions."""
-    return f"datasets/{last_name(dataset['dataset_group_arn'])}/{dataset['dataset_type']}"
+    """Lake folder of a dataset's bulk data versions: `datasets/<account>/<region>/<group>/<TYPE>` (two groups of
+    one name in two regions or accounts never share one)."""
+    fields = dataset["dataset_group_arn"].split(":")
+    return f"datasets/{fields[4]}/{fields[3]}/{last_name(dataset['dataset_group_arn'])}/{dataset['dataset_type']}"
 
 
 def _require_idle(ctx: Context, dataset: dict[str, Any]) -> None:

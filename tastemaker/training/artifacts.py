@@ -1,4 +1,5 @@
-"""Model artifacts of a solution version in the lake: `models/<solution>/<8hex>/model.npz` + `meta.json`."""
+"""Model artifacts of a solution version in the lake: `models/<account>/<region>/<solution>/<8hex>/model.npz` +
+`meta.json` (a data folder of an older Tastemaker keeps its `models/<solution>/<8hex>`: read there when found)."""
 from __future__ import annotations
 
 import io
@@ -15,11 +16,22 @@ FORMAT = 1
 
 
 def model_prefix(solution_version_arn: str) -> str:
-    """`models/<solution name>/<8hex>` for `...:solution/<solution name>/<8hex>`."""
+    """`models/<account>/<region>/<solution name>/<8hex>` for
+    `arn:aws:personalize:<region>:<account>:solution/<solution name>/<8hex>`: accounts and regions never share."""
     parts = resource_path(solution_version_arn).split("/")
-    if len(parts) != 3 or parts[0] != "solution":
+    fields = solution_version_arn.split(":")
+    if len(parts) != 3 or parts[0] != "solution" or len(fields) < 6:
         raise InvalidInputException(f"Invalid solution version ARN {solution_version_arn!r}.")
-    return f"models/{parts[1]}/{parts[2]}"
+    return f"models/{fields[4]}/{fields[3]}/{parts[1]}/{parts[2]}"
+
+
+def _stored_prefix(ctx: Context, solution_version_arn: str) -> str:
+    """Where the version's model is: its scoped folder, or the unscoped one an older Tastemaker wrote."""
+    prefix = model_prefix(solution_version_arn)
+    if ctx.lake.exists(f"{prefix}/meta.json"):
+        return prefix
+    legacy = "models/" + prefix.split("/", 3)[3]
+    return legacy if ctx.lake.exists(f"{legacy}/meta.json") else prefix
 
 
 def _to_savable(arrays: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], list[str]]:
@@ -50,7 +62,7 @@ def load_model(ctx: Context, solution_version_arn: str) -> tuple[str, Any]:
     """(recipe name, Model) read back from the lake; not cached (serving caches)."""
     from ..recipes.registry import get_recipe
 
-    prefix = model_prefix(solution_version_arn)
+    prefix = _stored_prefix(ctx, solution_version_arn)
     meta = json.loads(ctx.lake.get_bytes(f"{prefix}/meta.json"))
     with np.load(io.BytesIO(ctx.lake.get_bytes(f"{prefix}/model.npz")), allow_pickle=False) as npz:
         arrays = {key: npz[key] for key in npz.files}
@@ -62,8 +74,8 @@ def load_model(ctx: Context, solution_version_arn: str) -> tuple[str, Any]:
 
 
 def delete_model(ctx: Context, solution_version_arn: str) -> None:
-    ctx.lake.delete_prefix(model_prefix(solution_version_arn))
+    ctx.lake.delete_prefix(_stored_prefix(ctx, solution_version_arn))
 
 
 def has_model(ctx: Context, solution_version_arn: str) -> bool:
-    return ctx.lake.exists(f"{model_prefix(solution_version_arn)}/meta.json")
+    return ctx.lake.exists(f"{_stored_prefix(ctx, solution_version_arn)}/meta.json")

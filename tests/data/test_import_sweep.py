@@ -50,7 +50,7 @@ def test_sweep_removes_orphans_and_keeps_versions_and_live_jobs(personalize, emb
 
 
 def test_sweep_keeps_the_versions_of_a_same_named_group_in_another_region(personalize, embedded, tmp_path):
-    """Dataset folders are named after the group, so two regions' groups "g" share one folder."""
+    """Two regions' groups "g" have folders of their own (datasets/<account>/<region>/g); a sweep keeps both."""
     group = make_group(personalize)
     dataset = make_dataset(personalize, group, "Interactions", INTERACTIONS)
     csv_path = str(write_csv(tmp_path / "ok.csv", HEADER, interaction_rows(1200)))
@@ -62,8 +62,10 @@ def test_sweep_keeps_the_versions_of_a_same_named_group_in_another_region(person
                                            dataset_type="Interactions")["dataset_arn"]
     imports.create_dataset_import_job(west, job_name="west", dataset_arn=west_dataset, role_arn=ROLE,
                                       data_source={"data_location": csv_path})
-    keys = [west.store.get("dataset", arn)["data_key"] for arn in (dataset, west_dataset)]
-    assert all(keys) and data_prefix(west.store.get("dataset", west_dataset)) == data_prefix(
-        west.store.get("dataset", dataset))
+    every = embedded.service.base  # across regions, as the service sweeps
+    records = [every.store.get("dataset", arn) for arn in (dataset, west_dataset)]
+    keys = [r["data_key"] for r in records]
+    assert all(keys) and data_prefix(records[0]) != data_prefix(records[1])
+    assert imports.sweep_orphaned_imports(every) == 0
     assert imports.sweep_orphaned_imports(west) == 0
     assert all(west.lake.exists(key) for key in keys)

@@ -174,11 +174,14 @@ def test_a_context_travels_as_its_settings(tmp_path):
     import tastemaker
 
     with tastemaker.embedded(tmp_path / "data", executor="inline") as emb:
-        ctx = emb.service.context("eu-west-1")
-        group = emb.personalize.create_dataset_group(name="g")["datasetGroupArn"]
+        from tastemaker.control.dataset_groups import create_dataset_group
+
+        ctx = emb.service.context("eu-west-1", "111111111111")
+        group = create_dataset_group(ctx, name="g")["dataset_group_arn"]
         copy = pickle.loads(pickle.dumps(ctx))  # what a piece on a Ray worker gets
-        assert copy is not ctx and copy.region == "eu-west-1"
+        assert copy is not ctx and (copy.region, copy.account_id) == ("eu-west-1", "111111111111")
         assert copy.store.get("dataset_group", group)["name"] == "g"  # the same store, opened again
+        assert emb.personalize.list_dataset_groups()["datasetGroups"] == []  # us-east-1 of the default account
 
 
 def test_serve_with_the_ray_executor_trains_evaluates_and_serves(tmp_path):

@@ -55,7 +55,7 @@ def test_artifacts_round_trip_through_the_lake(embedded):
     model = recipe.train(data, recipe.HyperParameters(), recipe.FeatureParameters(), TrainingOptions())
     arn = ctx.arn("solution/s/0123abcd")
     save_model(ctx, arn, "aws-sims", model)
-    assert ctx.lake.exists("models/s/0123abcd/model.npz")
+    assert ctx.lake.exists("models/000000000000/us-east-1/s/0123abcd/model.npz")  # scoped by account and region
     name, loaded = load_model(ctx, arn)
     assert name == "aws-sims"
     assert loaded.item_ids.dtype == object and list(loaded.item_ids) == list(model.item_ids)
@@ -64,3 +64,23 @@ def test_artifacts_round_trip_through_the_lake(embedded):
     np.testing.assert_array_equal(loaded.similar(3, 10)[0], model.similar(3, 10)[0])
     delete_model(ctx, arn)
     assert not has_model(ctx, arn)
+
+
+def test_a_model_an_older_version_saved_unscoped_still_loads(embedded):
+    from tastemaker.recipes.base import TrainingOptions
+    from tastemaker.recipes.registry import get_recipe
+    from tastemaker.training.artifacts import delete_model, has_model, load_model, save_model
+    from tastemaker.training.job import instance
+
+    ctx = embedded.service.base
+    recipe = instance(get_recipe("aws-sims"))
+    model = recipe.train(data_of([40] * 30), recipe.HyperParameters(), recipe.FeatureParameters(), TrainingOptions())
+    arn = ctx.arn("solution/old/89abcdef")
+    save_model(ctx, arn, "aws-sims", model)
+    for name in ("model.npz", "meta.json"):  # where 9414abf kept it: models/<solution>/<8hex>
+        ctx.lake.put_bytes(f"models/old/89abcdef/{name}",
+                           ctx.lake.get_bytes(f"models/000000000000/us-east-1/old/89abcdef/{name}"))
+    ctx.lake.delete_prefix("models/000000000000")
+    assert has_model(ctx, arn) and load_model(ctx, arn)[0] == "aws-sims"
+    delete_model(ctx, arn)
+    assert not ctx.lake.exists("models/old/89abcdef/meta.json")
