@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import ClientError
 from tqdm import tqdm
 
 from . import synthetic
@@ -66,10 +67,18 @@ def create_datasets(run: Run, paths: dict[str, Path]) -> None:
         dataset = p.create_dataset(name=f"{run.prefix}-{kind.lower()}", schemaArn=schema_arn,
                                    datasetGroupArn=group, datasetType=kind)["datasetArn"]
         wait(run, f"{kind} dataset", lambda: p.describe_dataset(datasetArn=dataset)["dataset"])
-        job = p.create_dataset_import_job(
-            jobName=f"{run.prefix}-{kind.lower()}-import", datasetArn=dataset, roleArn=ROLE_ARN,
-            dataSource={"dataLocation": paths[kind.lower()].resolve().as_uri()},
-        )["datasetImportJobArn"]
+        try:
+            job = p.create_dataset_import_job(
+                jobName=f"{run.prefix}-{kind.lower()}-import", datasetArn=dataset, roleArn=ROLE_ARN,
+                dataSource={"dataLocation": paths[kind.lower()].resolve().as_uri()},
+            )["datasetImportJobArn"]
+        except ClientError as exc:
+            if "TASTEMAKER_LOCAL_ROOTS" not in str(exc):
+                raise
+            raise QuickstartFailed(
+                f"the server may not read {paths[kind.lower()].parent}: {exc.response['Error']['Message']} "
+                "Run the quickstart with --data-dir <the server's data folder>/files/quickstart, or start the "
+                "server with TASTEMAKER_LOCAL_ROOTS naming the quickstart's folder.") from None
         found = wait(run, f"importing {kind.lower()}",
                      lambda: p.describe_dataset_import_job(datasetImportJobArn=job)["datasetImportJob"])
         run.arns[f"{kind.lower()}_import"] = found["datasetImportJobArn"]

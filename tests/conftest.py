@@ -20,6 +20,14 @@ import tastemaker
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = (ROOT / ".." / "shared" / "data").resolve()
 
+# Local paths clients name (imports, exports, batch and deletion jobs) are confined to Settings.local_roots, by
+# default only `<data_dir>/files`. The tests write their CSVs under pytest's tmp_path and read the shared datasets,
+# so the test run allows the system temp folder and ../shared/data: set here, at import time, so that every
+# embedded service and every `tastemaker serve` subprocess (they inherit the environment) gets it. Tests of the
+# default pass `local_roots` explicitly (tests/data/test_confined_paths.py).
+os.environ.setdefault("TASTEMAKER_LOCAL_ROOTS",
+                      os.pathsep.join([str(Path(tempfile.gettempdir()).resolve()), str(SHARED_DATA)]))
+
 
 def shared_data(*parts: str) -> Path:
     """A file of ../shared/data, or skip the test when the datasets are absent."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..context import Context
+from ..data import confine
 from ..domain.status import ACTIVE, IN_FLIGHT
 from ..errors import InvalidInputException, LimitExceededException, ResourceInUseException
 from ..jobs import JobFailed, task
@@ -14,6 +15,7 @@ SEGMENT_KIND = "batch_segment_job"
 MAX_IN_FLIGHT = 5
 DEFAULT_RESULTS = 25
 MAX_RESULTS = 500
+INPUT_EXCERPT = 80  # characters of an input line that is not JSON echoed in its output line
 BATCH_TYPES = ("USER_PERSONALIZATION", "PERSONALIZED_RANKING", "RELATED_ITEMS")
 SUMMARY_KEYS = ("batch_inference_job_arn", "job_name", "status", "creation_date_time", "last_updated_date_time",
                 "failure_reason", "solution_version_arn", "batch_inference_job_mode")
@@ -55,6 +57,12 @@ def create_batch_inference_job(ctx: Context, *, job_name: str, solution_version_
     if batch_inference_job_mode == "THEME_GENERATION" or theme_generation_config:
         raise InvalidInputException(
             "THEME_GENERATION batch inference (themes from an LLM) is not supported yet by Tastemaker.")
+    for name, location in (("jobInput.s3DataSource.path", ((job_input or {}).get("s3_data_source") or {}).get("path")),
+                           ("jobOutput.s3DataDestination.path",
+                            ((job_output or {}).get("s3_data_destination") or {}).get("path"))):
+        if not location:
+            raise InvalidInputException(f"{name} is required.")
+        confine.check_create(ctx.settings, location, name)
     version = _check_version(ctx, solution_version_arn)
     _check_filter(ctx, filter_arn, version["dataset_group_arn"])
     n = DEFAULT_RESULTS if num_results is None else num_results
@@ -91,19 +99,35 @@ def list_batch_segment_jobs(ctx: Context, *, solution_version_arn: str | None = 
     return {"batch_segment_jobs": [{k: j.get(k) for k in SEGMENT_KEYS} for j in found]}
 
 
-def _run_file(ctx: Context, job: dict[str, Any], served: Any, source: str, progress: Any) -> None:
+def _invalid_line(line: str) -> str | None:
+    """The output line for an input line that is not JSON: the error, and only an excerpt of the line (a batch
+    job's output must not copy whole files that are not JSON Lines); None for a JSON line."""
+    import orjson
+
+    try:
+        orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        shown = line if len(line) <= INPUT_EXCERPT else line[:INPUT_EXCERPT] + f"... ({len(line):,} characters)"
+        return orjson.dumps({"input": shown, "output": None, "error": f"Invalid JSON: {exc}"}).decode()
+    return None
+
+
+def _run_file(ctx: Context, job: dict[str, Any], served: Any, source: str, progress: Any,
+              roots: confine.Roots) -> None:
     from ..serving import batch_io
     from ..serving.batch import process_line
 
     config = job.get("batch_inference_job_config") or {}
-    lines = [line for line in batch_io.read_text(source, ctx.region).splitlines() if line.strip()]
+    lines = [line for line in batch_io.read_text(source, ctx.region, roots=roots).splitlines() if line.strip()]
     out = []
     for number, line in enumerate(lines):
-        out.append(process_line(ctx, served, line, job["num_results"], job.get("filter_arn"), config).decode())
+        invalid = _invalid_line(line)
+        out.append(invalid if invalid is not None else
+                   process_line(ctx, served, line, job["num_results"], job.get("filter_arn"), config).decode())
         if number % 200 == 0:
             progress.check_stop()
     target = batch_io.output_path(job["job_output"]["s3_data_destination"]["path"], source)
-    batch_io.write_text(target, "\n".join(out) + ("\n" if out else ""), ctx.region)
+    batch_io.write_text(target, "\n".join(out) + ("\n" if out else ""), ctx.region, roots=roots)
 
 
 @task("batch_inference", KIND)
@@ -113,12 +137,15 @@ def run_batch_inference(ctx: Context, arn: str, payload: dict | None, progress: 
     from ..serving.models import served_model
 
     job = ctx.store.get(KIND, arn)
+    roots = confine.allowed_roots(ctx.settings)
     try:
         served = served_model(ctx, job["solution_version_arn"])
-        sources = batch_io.input_files(job["job_input"]["s3_data_source"]["path"], ctx.region)
+        sources = batch_io.input_files(job["job_input"]["s3_data_source"]["path"], ctx.region, roots=roots)
         for number, source in enumerate(sources):
-            _run_file(ctx, job, served, source, progress)
+            _run_file(ctx, job, served, source, progress, roots)
             progress.update((number + 1) / len(sources))
+    except UnicodeDecodeError as exc:
+        raise JobFailed(f"An input file is not UTF-8 JSON Lines text ({exc.reason} at byte {exc.start}).") from None
     except (FileNotFoundError, ValueError) as exc:
         raise JobFailed(str(exc)) from exc
     except Exception as exc:

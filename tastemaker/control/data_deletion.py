@@ -9,6 +9,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ..context import Context
+from ..data import confine
 from ..data.locations import check_location, list_sources, open_source
 from ..errors import InvalidInputException, LimitExceededException
 from ..jobs import JobFailed, task
@@ -30,6 +31,7 @@ def create_data_deletion_job(ctx: Context, *, job_name: str, dataset_group_arn: 
     if not location:
         raise InvalidInputException("dataSource.dataLocation is required: a CSV file with a USER_ID column.")
     check_location(location)
+    confine.check_create(ctx.settings, location, "dataSource.dataLocation")
     ctx.store.get("dataset_group", dataset_group_arn)
     pending = [j for j in ctx.store.list(KIND, dataset_group_arn=dataset_group_arn)
                if j.get("status") in (STATUSES.pending, STATUSES.in_progress)]
@@ -50,19 +52,25 @@ def list_data_deletion_jobs(ctx: Context, *, dataset_group_arn: str | None = Non
     return {"data_deletion_jobs": ctx.store.list(KIND, dataset_group_arn=dataset_group_arn)}
 
 
-def _user_ids(location: str) -> pa.Array:
+def _user_ids(location: str, roots: confine.Roots) -> pa.Array:
     ids = []
-    for source in list_sources(location):
+    for source in list_sources(location, roots):
         with open_source(source) as stream:
             try:
                 table = pacsv.read_csv(stream, convert_options=pacsv.ConvertOptions(
                     column_types={"USER_ID": pa.string()}, strings_can_be_null=False))
             except pa.ArrowInvalid as exc:
-                raise JobFailed(f"Could not read {source.url} as CSV: {exc}") from None
+                raise JobFailed(f"Could not read {source.url} as CSV: {_short(exc)}") from None
         if "USER_ID" not in table.column_names:
             raise JobFailed(f"Input CSV {source.url} is missing the following columns: [USER_ID].")
         ids.append(table["USER_ID"])
     return pc.unique(pa.chunked_array([c for ids_ in ids for c in ids_.chunks], type=pa.string()))
+
+
+def _short(exc: Exception, limit: int = 200) -> str:
+    """A parser's message cut short: pyarrow quotes the whole offending row."""
+    text = str(exc)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _remove_bulk(ctx: Context, dataset: dict[str, Any], users: pa.Array, job: dict[str, Any]) -> int:
@@ -86,7 +94,7 @@ def _remove_bulk(ctx: Context, dataset: dict[str, Any], users: pa.Array, job: di
 @task("data_deletion", KIND, STATUSES)
 def run_data_deletion(ctx: Context, arn: str, payload: Any, progress: Any) -> dict[str, Any]:
     job = ctx.store.get(KIND, arn)
-    users = _user_ids(job["data_source"]["data_location"])
+    users = _user_ids(job["data_source"]["data_location"], confine.allowed_roots(ctx.settings))
     group, removed = job["dataset_group_arn"], 0
     users_dataset = None
     for dataset in ctx.store.list("dataset", dataset_group_arn=group):

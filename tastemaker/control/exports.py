@@ -11,7 +11,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ..context import Context
-from ..data import loader
+from ..data import confine, loader
 from ..data.importer import arrow_schema, conform, keep_last
 from ..data.locations import check_location, output_url, put_file
 from ..domain import avro
@@ -34,6 +34,7 @@ def create_dataset_export_job(ctx: Context, *, job_name: str, dataset_arn: str, 
     if not path:
         raise InvalidInputException("jobOutput.s3DataDestination.path is required.")
     check_location(path)
+    confine.check_create(ctx.settings, path, "jobOutput.s3DataDestination.path")
     require_active(ctx.store.get("dataset", dataset_arn), "Dataset")
     record = new_record(ctx, "dataset_export_job_arn", ctx.arn(f"dataset-export-job/{job_name}"), job_name,
                         job_name=job_name, dataset_arn=dataset_arn, ingestion_mode=mode, role_arn=role_arn,
@@ -97,5 +98,5 @@ def run_dataset_export(ctx: Context, arn: str, payload: Any, progress: Any) -> d
     with tempfile.TemporaryDirectory(prefix="tastemaker-export-") as tmp:
         out = Path(tmp) / "export.csv"
         rows = _write_csv(ctx, dataset, job["ingestion_mode"], schema, out)
-        put_file(out, target)
+        put_file(out, target, confine.allowed_roots(ctx.settings))
     return {"records_exported": rows, "output_files": [target]}

@@ -10,7 +10,7 @@ from typing import Any
 import pyarrow.fs as pafs
 
 from ..context import Context
-from ..data import importer
+from ..data import confine, importer
 from ..data.locations import check_location, list_sources
 from ..domain.status import ACTIVE, IN_FLIGHT
 from ..errors import InvalidInputException, LimitExceededException, ResourceNotFoundException
@@ -39,6 +39,7 @@ def create_dataset_import_job(ctx: Context, *, job_name: str, dataset_arn: str, 
     if not location:
         raise InvalidInputException("dataSource.dataLocation is required (s3://bucket/key, file:///path or a path).")
     check_location(location)
+    confine.check_create(ctx.settings, location, "dataSource.dataLocation")
     require_active(ctx.store.get("dataset", dataset_arn), "Dataset")
     if mode == "INCREMENTAL" and not _has_bulk_import(ctx, dataset_arn):
         raise InvalidInputException(f"An INCREMENTAL import into {dataset_arn} needs a previous FULL import; "
@@ -149,7 +150,7 @@ def run_dataset_import(ctx: Context, arn: str, payload: Any, progress: Any) -> d
         if job["import_mode"] == "INCREMENTAL" and not base:
             raise JobFailed(f"An INCREMENTAL import needs previous bulk data in {dataset['arn']}; run a FULL "
                             "import first.")
-        sources = list_sources(job["data_source"]["data_location"])
+        sources = list_sources(job["data_source"]["data_location"], confine.allowed_roots(ctx.settings))
         key = new_version_key(ctx, dataset, job["job_name"])
         stats = importer.import_to_lake(ctx.lake, key, sources, schema_fields(ctx, dataset["schema_arn"]),
                                         dataset["dataset_type"], base, progress)

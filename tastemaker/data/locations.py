@@ -1,4 +1,8 @@
-"""Read import sources and write export destinations: s3:// (boto3, standard AWS config), file:// or a path."""
+"""Read import sources and write export destinations: s3:// (boto3, standard AWS config), file:// or a path.
+
+Local paths are confined to the allowed roots (data/confine.py) when a job passes them (`roots`): each file is
+checked right before it is opened or written, after resolving symlinks and '..'; `roots=None` (library callers
+and tests that trust the path) reads anything."""
 from __future__ import annotations
 
 import shutil
@@ -7,9 +11,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import unquote, urlparse
+from urllib.parse import urlparse
 
 from ..jobs import JobFailed
+from . import confine
 
 
 @dataclass(frozen=True)
@@ -20,6 +25,8 @@ class Source:
     bucket: str | None = None
     key: str | None = None
     path: Path | None = None
+    roots: tuple[Path, ...] | None = None
+    """The allowed roots a local file is checked against again when it is opened (None: not confined)."""
 
 
 def _s3() -> Any:
@@ -28,24 +35,31 @@ def _s3() -> Any:
     return boto3.client("s3")
 
 
-def _local_path(location: str) -> Path:
-    parsed = urlparse(location)
-    return Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(location)
+def _local_path(location: str, roots: confine.Roots | None) -> Path:
+    """The local path of a location: checked and resolved when confined to `roots`."""
+    try:
+        return confine.local_path(location) if roots is None else confine.confined(location, roots)
+    except confine.Refused as exc:
+        raise JobFailed(exc.message) from None
 
 
-def list_sources(location: str) -> list[Source]:
-    """The CSV files a dataLocation names: one file, or every .csv under a folder / prefix ending in '/'."""
+def list_sources(location: str, roots: confine.Roots | None = None) -> list[Source]:
+    """The CSV files a dataLocation names: one file, or every .csv under a folder / prefix ending in '/'. With
+    `roots`, a local location (and every file found under a folder, symlinks resolved) must lie inside them."""
     if location.startswith("s3://"):
         return _s3_sources(location)
-    path = _local_path(location)
+    roots = None if roots is None else tuple(roots)
+    path = _local_path(location, roots)
     if path.is_dir():
-        found = sorted(p for p in path.rglob("*.csv") if p.is_file())
+        found = sorted(p for p in path.rglob("*.csv") if _local_path(str(p), roots).is_file())  # each checked
         if not found:
             raise JobFailed(f"No .csv file under {location}.")
-        return [Source(p.as_uri(), path=p) for p in found]
+        if roots is not None:
+            found = [_local_path(str(p), roots) for p in found]
+        return [Source(p.as_uri(), path=p, roots=roots) for p in found]
     if not path.is_file():
         raise JobFailed(f"Input file {location} does not exist (resolved to {path}).")
-    return [Source(str(location), path=path)]
+    return [Source(str(location), path=path, roots=roots)]
 
 
 def _s3_sources(location: str) -> list[Source]:
@@ -71,6 +85,10 @@ def _s3_sources(location: str) -> list[Source]:
 @contextmanager
 def open_source(source: Source) -> Iterator[IO[bytes]]:
     """A binary stream of one source file."""
+    if source.path is not None and source.roots is not None:
+        with open(confine.open_read(source.path, source.roots), "rb") as handle:
+            yield handle
+        return
     if source.path is not None:
         import pyarrow as pa
 
@@ -94,8 +112,8 @@ def output_url(destination: str, file_name: str) -> str:
     return destination.rstrip("/") + "/" + file_name
 
 
-def put_file(local: Path, url: str) -> None:
-    """Copy a finished local file to its destination URL."""
+def put_file(local: Path, url: str, roots: confine.Roots | None = None) -> None:
+    """Copy a finished local file to its destination URL (a local one checked against `roots` first)."""
     if url.startswith("s3://"):
         from botocore.exceptions import BotoCoreError, ClientError
 
@@ -105,7 +123,14 @@ def put_file(local: Path, url: str) -> None:
         except (ClientError, BotoCoreError, OSError) as exc:
             raise JobFailed(f"Cannot write {url}: {exc}") from None
         return
-    target = _local_path(url)
+    if roots is not None:
+        with open(confine.open_write(url, tuple(roots)), "wb") as out, open(local, "rb") as src:
+            try:
+                shutil.copyfileobj(src, out, 1 << 20)
+            except OSError as exc:
+                raise JobFailed(f"Cannot write {url}: {exc.strerror}.") from None
+        return
+    target = _local_path(url, None)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(local, target)

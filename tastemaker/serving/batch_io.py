@@ -1,10 +1,13 @@
-"""Batch job input and output: JSON Lines files on s3:// (boto3, standard SDK config) or local paths."""
+"""Batch job input and output: JSON Lines files on s3:// (boto3, standard SDK config) or local paths, the local
+ones confined to the allowed roots (data/confine.py), checked right before each file is listed, read or written."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
+
+from ..data import confine
 
 MAX_FILES = 1000
 
@@ -16,12 +19,12 @@ def _s3(region: str | None) -> Any:
     return boto3.client("s3", region_name=region)
 
 
-def _local(path: str) -> Path:
-    parsed = urlparse(path)
-    return Path(parsed.path if parsed.scheme == "file" else path)
+def _local(path: str, roots: confine.Roots) -> Path:
+    """The resolved local path, inside `roots` (JobFailed otherwise)."""
+    return confine.check_job(path, roots)
 
 
-def input_files(path: str, region: str | None = None) -> list[str]:
+def input_files(path: str, region: str | None = None, *, roots: confine.Roots) -> list[str]:
     """The JSON Lines files a jobInput path names: one file, or every file directly in a folder."""
     parsed = urlparse(path)
     if parsed.scheme == "s3":
@@ -36,12 +39,13 @@ def input_files(path: str, region: str | None = None) -> list[str]:
         found = [f"s3://{bucket}/{o['Key']}" for page in pages for o in page.get("Contents", [])
                  if not o["Key"].endswith("/")]
     else:
-        local = _local(path)
+        local = _local(path, roots)
         if local.is_file():
             return [path]
         if not local.is_dir():
             raise FileNotFoundError(f"No input file or folder at {path}.")
-        found = [str(p) for p in sorted(local.iterdir()) if p.is_file() and not p.name.startswith(".")]
+        found = [str(p) for p in sorted(local.iterdir())
+                 if not p.name.startswith(".") and _local(str(p), roots).is_file()]  # each checked
     if not found:
         raise FileNotFoundError(f"No input files at {path}.")
     if len(found) > MAX_FILES:
@@ -49,12 +53,13 @@ def input_files(path: str, region: str | None = None) -> list[str]:
     return found
 
 
-def read_text(path: str, region: str | None = None) -> str:
+def read_text(path: str, region: str | None = None, *, roots: confine.Roots) -> str:
     parsed = urlparse(path)
     if parsed.scheme == "s3":
         body = _s3(region).get_object(Bucket=parsed.netloc, Key=parsed.path.lstrip("/"))["Body"].read()
         return body.decode("utf-8")
-    return _local(path).read_text(encoding="utf-8")
+    with open(confine.open_read(path, roots), "rb") as handle:
+        return handle.read().decode("utf-8")
 
 
 def output_path(output_folder: str, input_path: str) -> str:
@@ -63,13 +68,13 @@ def output_path(output_folder: str, input_path: str) -> str:
     return output_folder.rstrip("/") + "/" + name
 
 
-def write_text(path: str, text: str, region: str | None = None) -> None:
+def write_text(path: str, text: str, region: str | None = None, *, roots: confine.Roots) -> None:
     parsed = urlparse(path)
     if parsed.scheme == "s3":
         _s3(region).put_object(Bucket=parsed.netloc, Key=parsed.path.lstrip("/"), Body=text.encode("utf-8"))
         return
-    local = _local(path)
-    local.parent.mkdir(parents=True, exist_ok=True)
+    local = _local(path, roots)
     tmp = local.with_name(f".{local.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(local)
+    with open(confine.open_write(tmp, roots), "wb") as handle:
+        handle.write(text.encode("utf-8"))
+    tmp.replace(_local(str(local), roots))  # a rename replaces a symlink at the target; it does not follow it
