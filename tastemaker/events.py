@@ -11,6 +11,7 @@ from .context import Context
 from .data.loader import schema_fields
 from .domain import avro
 from .errors import InvalidInputException, ResourceNotFoundException
+from .observability.metrics import metrics_of
 from .serving.event_writer import writer
 from .serving.signals import bump
 
@@ -78,6 +79,7 @@ def put_events(ctx: Context, *, tracking_id: str, session_id: str, event_list: l
     rows = [_event_row(group, user_id or session_id, session_id, e, f"eventList[{i}]")
             for i, e in enumerate(event_list)]
     writer(ctx).append(rows)  # returns after the commit (shared with concurrent requests)
+    metrics_of(ctx).events.inc(len(rows))
     bump(ctx, "events:" + group)
     return {}
 
@@ -105,6 +107,7 @@ def _put_records(ctx: Context, dataset_arn: str, dataset_type: str, entries: lis
                 f"schema of {dataset_arn}; allowed: {', '.join(sorted(names)) or 'none'}.")
         rows.append((record_id, props))
     ctx.store.put_records(dataset_arn, rows)
+    metrics_of(ctx).records.labels(dataset_type).inc(len(rows))
     bump(ctx, "records:" + group)
 
 

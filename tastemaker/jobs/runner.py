@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..observability.jobs import job_moved
+
 log = logging.getLogger(__name__)
 
 
@@ -115,9 +117,11 @@ def run_claimed(ctx: Any, job: dict[str, Any], owner: str) -> None:
     st, kind, arn = spec.statuses, spec.resource_kind, job["arn"]
     started = _set(ctx, kind, arn, {"status": st.in_progress}, [st.pending, st.in_progress])
     if started is None:  # stopped or deleted before it started
-        ctx.store.transition(job_id, "cancelled", owner=owner, resource=(kind, arn, {"status": st.stopped},
-                                                                          [st.stopping]))
+        if ctx.store.transition(job_id, "cancelled", owner=owner, resource=(kind, arn, {"status": st.stopped},
+                                                                             [st.stopping])) is not None:
+            job_moved(ctx, job, "STOPPED", "stopped or deleted before it started")
         return
+    job_moved(ctx, job, "IN_PROGRESS")
     progress = Progress(ctx, spec, arn, job_id, owner)
     try:
         changes = spec.fn(ctx, arn, job["payload"], progress) or {}
@@ -125,14 +129,16 @@ def run_claimed(ctx: Any, job: dict[str, Any], owner: str) -> None:
         if ctx.store.transition(job_id, "cancelled", owner=owner, resource=(kind, arn, {"status": st.stopped},
                                                                              None)) is None:
             log.warning("job %s (%s %s) stopped: another server took it over", job_id, job["kind"], arn)
+        else:
+            job_moved(ctx, job, "STOPPED")
         return
     except JobFailed as exc:
-        _fail(ctx, job_id, spec, arn, str(exc), owner=owner)
+        _fail(ctx, job_id, spec, arn, str(exc), owner=owner, job=job)
         return
     except Exception as exc:  # a bug: say so, keep the trace in the log
         log.error("job %s (%s %s) crashed:\n%s", job_id, job["kind"], arn, traceback.format_exc())
         _fail(ctx, job_id, spec, arn, f"Internal error while running the job: {type(exc).__name__}: {exc}",
-              owner=owner)
+              owner=owner, job=job)
         return
     done = ctx.store.transition(job_id, "done", owner=owner,
                                 resource=(kind, arn, {**changes, "status": st.active}, [st.in_progress]))
@@ -140,6 +146,7 @@ def run_claimed(ctx: Any, job: dict[str, Any], owner: str) -> None:
         log.warning("job %s (%s %s) finished after another server took it over; its result is dropped",
                     job_id, job["kind"], arn)
         return
+    job_moved(ctx, job, "ACTIVE")
     _set(ctx, kind, arn, {"status": st.stopped}, [st.stopping])  # a stop that arrived just as the work finished
 
 
@@ -154,10 +161,13 @@ def _set(ctx: Any, kind: str, arn: str, changes: dict[str, Any], expect: list[st
 
 
 def _fail(ctx: Any, job_id: int, spec: Task, arn: str, reason: str, *, owner: str | None = None,
-          expired_before: float | None = None) -> bool:
+          expired_before: float | None = None, job: dict[str, Any] | None = None) -> bool:
     change = {"status": spec.statuses.failed, "failure_reason": reason}
-    return ctx.store.transition(job_id, "failed", reason, owner=owner, expired_before=expired_before,
-                                resource=(spec.resource_kind, arn, change, None)) is not None
+    failed = ctx.store.transition(job_id, "failed", reason, owner=owner, expired_before=expired_before,
+                                  resource=(spec.resource_kind, arn, change, None)) is not None
+    if failed:
+        job_moved(ctx, job or {"id": job_id, "kind": spec.kind, "arn": arn}, "FAILED", reason)
+    return failed
 
 
 def fail_lost(ctx: Any, job_id: int, reason: str, owner: str | None = None) -> bool:
@@ -172,7 +182,7 @@ def fail_lost(ctx: Any, job_id: int, reason: str, owner: str | None = None) -> b
     holder = owner if job["state"] == "running" else None
     if spec is None:
         return ctx.store.transition(job_id, "failed", reason, owner=holder) is not None
-    return _fail(ctx, job_id, spec, job["arn"], reason, owner=holder)
+    return _fail(ctx, job_id, spec, job["arn"], reason, owner=holder, job=job)
 
 
 MAX_ATTEMPTS = 2
@@ -196,8 +206,9 @@ def reclaim(ctx: Any, now: float) -> list[int]:
                                     resource=(spec.resource_kind, job["arn"], {"status": st.pending},
                                               [st.in_progress, st.pending])) is not None:
                 retried.append(job["id"])
+                job_moved(ctx, job, "RETRIED", "its server stopped")
                 log.warning("job %s (%s %s) lost its server; retrying it", job["id"], job["kind"], job["arn"])
-        elif _fail(ctx, job["id"], spec, job["arn"], TWICE, expired_before=now):
+        elif _fail(ctx, job["id"], spec, job["arn"], TWICE, expired_before=now, job=job):
             log.warning("job %s (%s %s) lost its server twice; failed", job["id"], job["kind"], job["arn"])
     return retried
 

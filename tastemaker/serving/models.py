@@ -11,6 +11,7 @@ import numpy as np
 
 from ..domain.status import ACTIVE
 from ..errors import InvalidInputException, ResourceNotFoundException
+from ..observability.metrics import metrics_of
 from . import loading
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,11 @@ def load_model(ctx: Any, solution_version_arn: str) -> loading.Load:
     def work() -> ServedModel:
         found = models.get(solution_version_arn)
         if found is None:
+            started = time.perf_counter()
             found = _build(ctx, solution_version_arn)
+            seconds = time.perf_counter() - started
+            metrics_of(ctx).model_load.observe(seconds)
+            log.info("loaded the model of %s in %.2f s", solution_version_arn, seconds)
             models[solution_version_arn] = found
         from .histories import prepare
 
