@@ -26,20 +26,41 @@ def cli(ctx: click.Context) -> None:
               help="Data folder [TASTEMAKER_DATA_DIR, ~/.tastemaker].")
 @click.option("--executor", default=None,
               help="Job executor: thread | inline | ray | ray://host:port [TASTEMAKER_EXECUTOR].")
+@click.option("--credentials-file", default=None, type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="SigV4 credentials (TOML/JSON); requests must be signed [TASTEMAKER_CREDENTIALS_FILE].")
+@click.option("--allow-unauthenticated", is_flag=True, default=None,
+              help="Listen beyond loopback without credentials [TASTEMAKER_ALLOW_UNAUTHENTICATED].")
 @click.option("--log-level", default="info", show_default=True)
-def serve(host: str | None, port: int | None, data_dir: Path | None, executor: str | None, log_level: str) -> None:
+@click.option("--log-format", default=None, type=click.Choice(["text", "json"]),
+              help="Log lines as text or JSON [TASTEMAKER_LOG_FORMAT, text].")
+@click.option("--processes", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes on the one port, over one store; each runs TASTEMAKER_WORKERS jobs at once.")
+def serve(host: str | None, port: int | None, data_dir: Path | None, executor: str | None, log_level: str,
+          log_format: str | None, credentials_file: Path | None = None, allow_unauthenticated: bool | None = None,
+          processes: int = 1) -> None:
     """Serve personalize, personalize-runtime and personalize-events on one port."""
     import uvicorn
 
     from .api.app import App
+    from .api.auth import exposure
+    from .api.limits import head_deadline
     from .folder_lock import FolderInUse
+    from .observability import configure_logging
     from .service import Service
     from .settings import Settings
 
-    overrides = {k: v for k, v in dict(host=host, port=port, data_dir=data_dir, executor=executor).items() if v is not None}
+    overrides = {k: v for k, v in dict(host=host, port=port, data_dir=data_dir, executor=executor,
+                                       log_format=log_format, credentials_file=credentials_file,
+                                       allow_unauthenticated=allow_unauthenticated).items() if v is not None}
     settings = Settings(**overrides)
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        unauthenticated = exposure(settings)  # no credentials beyond loopback: refused unless allowed
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    configure_logging(settings.log_format, log_level)  # uvicorn's loggers too (log_config=None below)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # its per-start chatter; our upgrade logs what it adds
+    if unauthenticated:
+        logging.getLogger("tastemaker.auth").warning(unauthenticated)
     try:
         service = Service(settings, mode="serve")  # takes the data folder's lock first
     except (ValueError, ConnectionError, FolderInUse) as exc:  # a bad URL or executor, a folder already served
@@ -53,11 +74,21 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, executor: s
     if service.lock is not None:
         service.lock.update(mode="serve", address=settings.host, port=sock.getsockname()[1])
     click.echo(f"Tastemaker {__version__} on http://{settings.host}:{settings.port} (data in {settings.data_dir}, "
-               f"{settings.executor} executor)")
+               f"{settings.executor} executor" + (f", {processes} processes)" if processes > 1 else ")"))
+    if processes > 1:
+        from .server_group import serve_group, settings_to_environment
+
+        service.prepare_group()  # recover left-over jobs once; this process keeps the lock and supervises
+        settings_to_environment(settings, log_level)
+        try:
+            serve_group(sock, processes, log_level)
+        finally:
+            service.close()
+        return
     # The socket listens before the app starts: jobs left by an earlier process resume only once this server can
     # be reached (lifespan startup), and a port conflict is found before anything was resumed.
-    config = uvicorn.Config(App(service), log_level=log_level, lifespan="on", access_log=False,
-                            timeout_keep_alive=75)
+    config = uvicorn.Config(App(service), log_level=log_level, lifespan="on", access_log=False, log_config=None,
+                            timeout_keep_alive=75, http=head_deadline(settings.body_timeout_seconds))
     uvicorn.Server(config).run(sockets=[sock])
 
 
@@ -96,9 +127,9 @@ def quickstart(data_dir: Path | None, users: int, endpoint_url: str | None, prog
             run_quickstart(personalize, runtime, users=users, work_dir=work / "csv", out=click.echo, progress=progress)
             return
         click.echo(f"Embedded Tastemaker with its data in {work}")
-        with embedded(work, executor="thread") as emb:
-            run_quickstart(emb.personalize, emb.runtime, users=users, work_dir=work / "csv", out=click.echo,
-                           progress=progress)
+        with embedded(work, executor="thread") as emb:  # CSVs in the exchange area, the default local root
+            run_quickstart(emb.personalize, emb.runtime, users=users, work_dir=work / "files" / "quickstart",
+                           out=click.echo, progress=progress)
     except QuickstartFailed as exc:
         raise click.ClickException(str(exc)) from None
 

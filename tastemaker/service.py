@@ -27,7 +27,7 @@ class Service:
     """Owns the backends; `context()` is what every request handler receives."""
 
     def __init__(self, settings: Settings, *, mode: str = "embedded") -> None:
-        self.settings = settings
+        self.settings, self.mode = settings, mode
         self.lock = _folder_lock(settings, mode)  # first: a second server on the folder touches nothing
         try:
             self._open(settings)
@@ -38,6 +38,7 @@ class Service:
 
     def _open(self, settings: Settings) -> None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        (settings.data_dir / "files").mkdir(exist_ok=True)  # the default place for files clients import or export
         self.store = open_store(settings.resolved_store_url())
         self.lake = open_lake(settings.resolved_lake_url())
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -64,7 +65,8 @@ class Service:
         self.base.caches["serving"] = True  # this process answers requests (a Ray worker's service does not)
         if self.lock is not None:  # the only server of this store: whatever was running died with its process
             recover(self.base)
-        self._sweep()
+        if self.mode != "member":  # a group's parent swept before it started its members
+            self._sweep()
         if self.settings.executor != "inline":
             from .serving.warmup import warm_campaigns
 
@@ -79,6 +81,13 @@ class Service:
             self._auto_trainer = AutoTrainer(self.base, self.settings.auto_training_check_seconds)
             self._auto_trainer.start()
 
+    def prepare_group(self) -> None:
+        """In the parent of a server group (`serve --processes N`): recover what an earlier process left, once,
+        before the members start; the parent keeps the folder's lock and runs no jobs (the members do)."""
+        if self.lock is not None:
+            recover(self.base)
+        self._sweep()
+
     def _sweep(self) -> None:
         """Remove what killed or failed imports left in the lake (partial Parquet versions of no dataset)."""
         from .control.imports import sweep_orphaned_imports
@@ -91,8 +100,9 @@ class Service:
         if removed:
             log.info("removed %s partial file(s) left by interrupted or failed imports", removed)
 
-    def context(self, region: str | None = None) -> Context:
-        return self.base.in_region(region)
+    def context(self, region: str | None = None, account_id: str | None = None) -> Context:
+        """What a request (or a job) of one account and region gets: its store sees only their resources."""
+        return self.base.scoped(region, account_id)
 
     def _job_runner(self) -> Callable[[int], None]:
         """What the executor calls with a claimed job's id: this service's `_run_claimed`, or for an executor whose
@@ -102,6 +112,10 @@ class Service:
         return functools.partial(run_in_worker, self.settings.portable(), self.owner)
 
     def _job_context(self, job: dict[str, Any] | None) -> Context:
+        """The scope of the job's resource, read from its ARN (`arn:aws:personalize:<region>:<account>:...`)."""
+        parts = str((job or {}).get("arn", "")).split(":")
+        if len(parts) >= 6 and parts[3] and parts[4]:
+            return self.context(parts[3], parts[4])
         return self.context((job or {}).get("payload", {}).get("_region"))
 
     def _run(self, job_id: int) -> None:
@@ -157,7 +171,7 @@ def _folder_lock(settings: Settings, mode: str) -> FolderLock | None:
     """A SQLite store has one server: lock the folder that holds its database. None for a shared store
     (PostgreSQL: several servers split the work through job leases)."""
     url = settings.resolved_store_url()
-    if mode == "worker" or not url.startswith("sqlite") or ":memory:" in url or ":///" not in url:
+    if mode in ("worker", "member") or not url.startswith("sqlite") or ":memory:" in url or ":///" not in url:
         return None
     database = Path(url.split(":///", 1)[1])
     return FolderLock(database.parent / "server.lock").acquire(mode=mode)

@@ -1,15 +1,27 @@
 """Typed settings: one object, environment prefix TASTEMAKER_, every backend a URL."""
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BeforeValidator, Field
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def _default_data_dir() -> Path:
     return Path.home() / ".tastemaker"
+
+
+def _path_list(value: Any) -> Any:
+    """A list of paths from the environment: a JSON list, or paths separated by os.pathsep (':') or commas."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [p.strip() for part in text.split(os.pathsep) for p in part.split(",") if p.strip()]
+    return value
 
 
 class Settings(BaseSettings):
@@ -39,6 +51,9 @@ class Settings(BaseSettings):
     """Address `tastemaker serve` listens on."""
     port: int = 8080
     """Port `tastemaker serve` listens on."""
+    log_format: Literal["text", "json"] = "text"
+    """Log lines of `tastemaker serve` (one per request and per job transition, docs/operations.md): `text`
+    (default, `key=value` fields) or `json` (one JSON object a line)."""
     auto_training_check_seconds: float = 60.0
     """How often the service looks for solutions whose automatic training is due (0, or the inline executor:
     never; performAutoTraining solutions then only get the versions you create)."""
@@ -49,6 +64,26 @@ class Settings(BaseSettings):
     evaluation_truth: Literal["newest-10%", "next-item"] = "newest-10%"
     """What GetSolutionMetrics counts as a held-out user's truth: Personalize's documented newest 10% of rows,
     or only the row that follows the input (`next-item`, one truth item per user; docs/evaluation.md)."""
+    credentials_file: Path | None = None
+    """TOML or JSON file of access key id -> secret_access_key, account_id, allowed_actions: when set, every API
+    request must be SigV4-signed with one of them (docs/security.md)."""
+    allow_unauthenticated: bool = False
+    """Let `tastemaker serve` listen beyond loopback without a credentials file (it logs a warning)."""
+    max_body_bytes: int = 10 * 1024 * 1024
+    """Largest request body accepted; a bigger one is answered 413 without being read."""
+    body_timeout_seconds: float = 30.0
+    """A request's head, then its body, must arrive whole within this many seconds: else the connection is closed
+    (a late body is answered 408 first)."""
+    max_json_depth: int = 64
+    """Deepest nesting of JSON arrays/objects accepted in a request body (deeper: 400 InvalidInputException)."""
+    allowed_hosts: str = ""
+    """Comma-separated Host names served (`name`, `.suffix`, `*`). Default: IP addresses, localhost, the bound
+    host and this machine's names; any other name is refused (DNS-rebinding defence)."""
+    local_roots: Annotated[list[Path] | None, NoDecode, BeforeValidator(_path_list)] = None
+    """Folders whose files clients may name as `file://` URLs or plain paths: import sources, export and batch job
+    input and output, data deletion lists; anything else local is refused (s3:// is always allowed). Default: only
+    `<data_dir>/files`. In the environment a JSON list or paths separated by `:` (os.pathsep) or commas; empty:
+    no local paths at all. Symlinks and `..` are resolved before the check."""
 
     def resolved_store_url(self) -> str:
         return self.store_url or f"sqlite:///{self.data_dir / 'tastemaker.db'}"
@@ -58,6 +93,7 @@ class Settings(BaseSettings):
 
     def portable(self) -> dict[str, Any]:
         """These settings as JSON for another process (a Ray worker): an absolute data dir, explicit URLs."""
-        s = self.model_copy(update={"data_dir": self.data_dir.resolve()})
+        roots = None if self.local_roots is None else [p.resolve() for p in self.local_roots]
+        s = self.model_copy(update={"data_dir": self.data_dir.resolve(), "local_roots": roots})
         return s.model_copy(update={"store_url": s.resolved_store_url(), "lake_url": s.resolved_lake_url()}
                             ).model_dump(mode="json")

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -11,12 +13,19 @@ from typing import Any
 import orjson
 
 from .. import __version__
+from ..observability.health import health, ready
+from ..observability.http import observe_request
+from ..observability.metrics import metrics_of
 from ..runtime import pending
 from ..service import Service
+from .auth import Gate, Identity
 from .dispatch import invoke
+from .limits import Refused
 from .routing import route
 
 _REGION = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
+_ACCESS_KEY = re.compile(r"Credential=([^/,\s]+)/")
+_ACCOUNT_KEY = re.compile(r"\d{12}")
 REQUEST_THREADS = 64
 RUNTIME_PATHS = ("/recommendations", "/personalize-ranking")
 
@@ -28,14 +37,36 @@ def region_of(authorization: str | None) -> str | None:
     return match.group(1) if match else None
 
 
-def handle(service: Service, method: str, path: str, headers: Headers, body: bytes) -> tuple[int, Headers, bytes]:
-    """Answer one request synchronously (used by the ASGI app and by the in-process boto3 hook)."""
+def account_of(authorization: str | None) -> str | None:
+    """Without configured credentials, an access key of 12 digits names its account (as LocalStack does); any other
+    key is the default account (TASTEMAKER_ACCOUNT_ID)."""
+    match = _ACCESS_KEY.search(authorization or "")
+    return match.group(1) if match and _ACCOUNT_KEY.fullmatch(match.group(1)) else None
+
+
+def handle(service: Service, method: str, path: str, headers: Headers, body: bytes,
+           identity: Identity | None = None) -> tuple[int, Headers, bytes]:
+    """Answer one request synchronously (used by the ASGI app and by the in-process boto3 hook); each request is
+    one log line and counts in the metrics (tastemaker.observability)."""
+    started = time.perf_counter()
+    status, out = 500, {}
+    try:
+        status, out, payload = _answer(service, method, path, headers, body, identity)
+    finally:
+        observe_request(service, method, path, headers, status, out, time.perf_counter() - started)
+    return status, out, payload
+
+
+def _answer(service: Service, method: str, path: str, headers: Headers, body: bytes,
+            identity: Identity | None = None) -> tuple[int, Headers, bytes]:
     request_id = str(uuid.uuid4())
     found = route(method, path, headers.get("x-amz-target"))
     if found is None:
         return _other(service, method, path, request_id)
     svc, op = found
-    ctx = service.context(region_of(headers.get("authorization")))
+    authorization = headers.get("authorization")
+    ctx = service.context(region_of(authorization), account_of(authorization)) if identity is None else \
+        service.context(identity.region, identity.account_id)  # verified by api/auth.py
     status, payload = invoke(ctx, svc, op, body)
     out = {
         "content-type": "application/x-amz-json-1.1" if svc == "personalize" else "application/json",
@@ -53,17 +84,23 @@ def _other(service: Service, method: str, path: str, request_id: str) -> tuple[i
             "description": "Amazon Personalize that you run yourself",
             "version": __version__,
             "apis": ["personalize", "personalize-runtime", "personalize-events"],
+            "process": os.getpid(),  # which process of a server group answered (serve --processes N)
         }
-        return 200, {"content-type": "application/json"}, orjson.dumps(body)
+        return 200, {"content-type": "application/json", "x-amzn-requestid": request_id}, orjson.dumps(body)
     if method == "GET" and (path == "/console" or path.startswith("/console/")):
         from ..console import render
 
         status, html = render(service.context(), path)
         return status, {"content-type": "text/html; charset=utf-8", "x-amzn-requestid": request_id}, html.encode()
-    if method == "GET" and path == "/health":
-        return 200, {"content-type": "application/json"}, b'{"status":"ok"}'
+    if method == "GET" and path in ("/health", "/ready"):
+        status, body = (health if path == "/health" else ready)(service)
+        return status, {"content-type": "application/json", "x-amzn-requestid": request_id}, orjson.dumps(body)
+    if method == "GET" and path == "/metrics":
+        payload, content_type = metrics_of(service.base).exposition()
+        return 200, {"content-type": content_type, "x-amzn-requestid": request_id}, payload
     body = {"__type": "UnknownOperationException", "message": f"No Personalize operation at {method} {path}."}
-    return 404, {"content-type": "application/json", "x-amzn-requestid": request_id}, orjson.dumps(body)
+    return 404, {"content-type": "application/json", "x-amzn-requestid": request_id,
+                 "x-amzn-errortype": body["__type"]}, orjson.dumps(body)
 
 
 class App:
@@ -71,6 +108,7 @@ class App:
 
     def __init__(self, service: Service) -> None:
         self.service = service
+        self.gate = Gate.from_settings(service.settings)  # limits; SigV4 when credentials are configured
 
     async def __call__(self, scope: dict[str, Any], receive: Callable[[], Awaitable[dict]], send: Callable[[dict], Awaitable[None]]) -> None:
         if scope["type"] == "lifespan":
@@ -78,25 +116,22 @@ class App:
             return
         if scope["type"] != "http":
             return
-        body = bytearray()
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        args = (self.service, scope["method"], scope["path"], headers, bytes(body))
+        try:
+            body, identity = await self.gate.admit(scope, headers, receive)
+        except Refused as refused:
+            status, out, payload = refused.response()
+            observe_request(self.service, scope["method"], scope["path"], headers, status, out, 0.0)
+            await _respond(send, status, out, payload)
+            return
+        args = (self.service, scope["method"], scope["path"], headers, body)
         if scope["path"] in RUNTIME_PATHS:
             await _loads_done(self.service, args[4])
         if headers.get("x-amz-target") or not _is_inline(scope["path"]):
-            status, out, payload = await asyncio.to_thread(handle, *args)
+            status, out, payload = await asyncio.to_thread(handle, *args, identity=identity)
         else:
-            status, out, payload = handle(*args)
-        await send({
-            "type": "http.response.start", "status": status,
-            "headers": [(k.encode(), v.encode()) for k, v in {**out, "content-length": str(len(payload))}.items()],
-        })
-        await send({"type": "http.response.body", "body": payload})
+            status, out, payload = handle(*args, identity=identity)
+        await _respond(send, status, out, payload)
 
     async def _lifespan(self, receive: Callable[[], Awaitable[dict]], send: Callable[[dict], Awaitable[None]]) -> None:
         while True:
@@ -113,10 +148,18 @@ class App:
                 return
 
 
+async def _respond(send: Callable[[dict], Awaitable[None]], status: int, out: Headers, payload: bytes) -> None:
+    await send({
+        "type": "http.response.start", "status": status,
+        "headers": [(k.encode(), v.encode()) for k, v in {**out, "content-length": str(len(payload))}.items()],
+    })
+    await send({"type": "http.response.body", "body": payload})
+
+
 def _is_inline(path: str) -> bool:
     """Only what needs no store, model or lock runs on the event loop; the rest on threads, so that a slow request
     (a model or histories load, a big ranking, a PutEvents group commit) never holds up the others."""
-    return path in ("", "/", "/health")
+    return path in ("", "/", "/ready")
 
 
 async def _loads_done(service: Service, body: bytes) -> None:
