@@ -62,7 +62,7 @@ def _answer(service: Service, method: str, path: str, headers: Headers, body: by
     request_id = str(uuid.uuid4())
     found = route(method, path, headers.get("x-amz-target"))
     if found is None:
-        return _other(service, method, path, request_id)
+        return _other(service, method, path, request_id, identity)
     svc, op = found
     authorization = headers.get("authorization")
     ctx = service.context(region_of(authorization), account_of(authorization)) if identity is None else \
@@ -77,7 +77,8 @@ def _answer(service: Service, method: str, path: str, headers: Headers, body: by
     return status, out, orjson.dumps(payload)
 
 
-def _other(service: Service, method: str, path: str, request_id: str) -> tuple[int, Headers, bytes]:
+def _other(service: Service, method: str, path: str, request_id: str,
+           identity: Identity | None = None) -> tuple[int, Headers, bytes]:
     if method == "GET" and path in ("", "/"):
         body = {
             "service": "tastemaker",
@@ -90,7 +91,8 @@ def _other(service: Service, method: str, path: str, request_id: str) -> tuple[i
     if method == "GET" and (path == "/console" or path.startswith("/console/")):
         from ..console import render
 
-        status, html = render(service.context(), path)
+        # with credentials, the console shows the account of the access key it was opened with (HTTP Basic)
+        status, html = render(service.context(None, identity.account_id if identity else None), path)
         return status, {"content-type": "text/html; charset=utf-8", "x-amzn-requestid": request_id}, html.encode()
     if method == "GET" and path in ("/health", "/ready"):
         status, body = (health if path == "/health" else ready)(service)

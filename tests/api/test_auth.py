@@ -274,3 +274,17 @@ def test_malformed_signatures_are_refused_not_crashed(credentials_file, headers,
     with pytest.raises(Refused) as refused:
         Verifier.from_file(credentials_file).verify("POST", "/", query, {"host": "h", **headers}, b"{}")
     assert refused.value.code in ("IncompleteSignatureException", "InvalidSignatureException")
+
+
+def test_the_console_shows_the_account_of_its_access_key(secured):
+    client(secured, "personalize").create_dataset_group(name="admins-console-group")
+
+    def page(key: bytes) -> str:
+        conn = http.client.HTTPConnection("127.0.0.1", secured.port, timeout=10)
+        conn.request("GET", "/console", headers={"Authorization": "Basic " + base64.b64encode(key).decode()})
+        text = conn.getresponse().read().decode()
+        conn.close()
+        return text
+
+    assert "admins-console-group" in page(b"AKIDADMIN:admin-secret")
+    assert "admins-console-group" not in page(b"AKIDREADER:reader-secret")  # another account
