@@ -62,7 +62,7 @@ def main() -> None:
                              "--log-level", "warning"], env=os.environ)
     try:
         wait_for(f"http://127.0.0.1:{port}/", 60)
-        print(f"| case | clients x MB | answers | seconds (max) | RSS before MB | RSS peak MB | RSS after MB |")
+        print("| case | clients x MB | answers | seconds (max) | RSS before MB | RSS peak MB | RSS after MB |")
         print("|---|---|---|---|---|---|---|")
         for chunked in (False, True):
             before, peak, out = rss_mb(proc.pid), 0.0, []
