@@ -34,9 +34,6 @@ class Context:
     def now(self) -> float:
         return self.clock()
 
-    def in_region(self, region: str | None) -> Context:
-        return self.scoped(region, None)
-
     def scoped(self, region: str | None, account_id: str | None) -> Context:
         """This context for one account and region: ARNs carry both, and its store sees only their resources."""
         from .store.scoped import ScopedStore

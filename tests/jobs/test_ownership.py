@@ -104,7 +104,7 @@ def test_light_resources_and_deployments_never_wait_behind_training(tmp_path):
     server = Server(tmp_path / "data").start()
     try:
         p = server.client("personalize")
-        group = _imported_group(p, "light", tmp_path / "csv")
+        group = _imported_group(p, "light", tmp_path / "csv", users=1000)  # trainings long enough to watch
         ready = _train(p, group, "ready", "aws-sims")
         assert _until(lambda: _version_status(p, ready), {"ACTIVE"}, 120) == "ACTIVE"
         busy = [_train(p, group, f"busy-{k}") for k in range(2)]  # both heavy workers
