@@ -1,7 +1,7 @@
 """Map an HTTP request to (service, operation): X-Amz-Target for the control plane, else the REST path."""
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 from botocore.model import OperationModel
 
@@ -19,6 +19,7 @@ def _rest_routes() -> dict[tuple[str, str], tuple[str, OperationModel]]:
     return routes
 
 
+@lru_cache(maxsize=4096)  # the gate, the handler and the request log each ask: a request is routed once
 def route(method: str, path: str, target: str | None) -> tuple[str, OperationModel] | None:
     """The operation a request addresses, or None when it addresses none."""
     if target:

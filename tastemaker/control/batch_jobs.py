@@ -15,7 +15,6 @@ SEGMENT_KIND = "batch_segment_job"
 MAX_IN_FLIGHT = 5
 DEFAULT_RESULTS = 25
 MAX_RESULTS = 500
-INPUT_EXCERPT = 80  # characters of an input line that is not JSON echoed in its output line
 BATCH_TYPES = ("USER_PERSONALIZATION", "PERSONALIZED_RANKING", "RELATED_ITEMS")
 SUMMARY_KEYS = ("batch_inference_job_arn", "job_name", "status", "creation_date_time", "last_updated_date_time",
                 "failure_reason", "solution_version_arn", "batch_inference_job_mode")
@@ -99,19 +98,6 @@ def list_batch_segment_jobs(ctx: Context, *, solution_version_arn: str | None = 
     return {"batch_segment_jobs": [{k: j.get(k) for k in SEGMENT_KEYS} for j in found]}
 
 
-def _invalid_line(line: str) -> str | None:
-    """The output line for an input line that is not JSON: the error, and only an excerpt of the line (a batch
-    job's output must not copy whole files that are not JSON Lines); None for a JSON line."""
-    import orjson
-
-    try:
-        orjson.loads(line)
-    except orjson.JSONDecodeError as exc:
-        shown = line if len(line) <= INPUT_EXCERPT else line[:INPUT_EXCERPT] + f"... ({len(line):,} characters)"
-        return orjson.dumps({"input": shown, "output": None, "error": f"Invalid JSON: {exc}"}).decode()
-    return None
-
-
 def _run_file(ctx: Context, job: dict[str, Any], served: Any, source: str, progress: Any,
               roots: confine.Roots) -> None:
     from ..serving import batch_io
@@ -121,9 +107,7 @@ def _run_file(ctx: Context, job: dict[str, Any], served: Any, source: str, progr
     lines = [line for line in batch_io.read_text(source, ctx.region, roots=roots).splitlines() if line.strip()]
     out = []
     for number, line in enumerate(lines):
-        invalid = _invalid_line(line)
-        out.append(invalid if invalid is not None else
-                   process_line(ctx, served, line, job["num_results"], job.get("filter_arn"), config).decode())
+        out.append(process_line(ctx, served, line, job["num_results"], job.get("filter_arn"), config).decode())
         if number % 200 == 0:
             progress.check_stop()
     target = batch_io.output_path(job["job_output"]["s3_data_destination"]["path"], source)

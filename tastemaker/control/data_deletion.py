@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 
 from ..context import Context
 from ..data import confine
+from ..data.csv_rows import clipped
 from ..data.locations import check_location, list_sources, open_source
 from ..errors import InvalidInputException, LimitExceededException
 from ..jobs import JobFailed, task
@@ -60,17 +61,11 @@ def _user_ids(location: str, roots: confine.Roots) -> pa.Array:
                 table = pacsv.read_csv(stream, convert_options=pacsv.ConvertOptions(
                     column_types={"USER_ID": pa.string()}, strings_can_be_null=False))
             except pa.ArrowInvalid as exc:
-                raise JobFailed(f"Could not read {source.url} as CSV: {_short(exc)}") from None
+                raise JobFailed(f"Could not read {source.url} as CSV: {clipped(str(exc))}") from None
         if "USER_ID" not in table.column_names:
             raise JobFailed(f"Input CSV {source.url} is missing the following columns: [USER_ID].")
         ids.append(table["USER_ID"])
     return pc.unique(pa.chunked_array([c for ids_ in ids for c in ids_.chunks], type=pa.string()))
-
-
-def _short(exc: Exception, limit: int = 200) -> str:
-    """A parser's message cut short: pyarrow quotes the whole offending row."""
-    text = str(exc)
-    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _remove_bulk(ctx: Context, dataset: dict[str, Any], users: pa.Array, job: dict[str, Any]) -> int:

@@ -101,8 +101,8 @@ def new_version_key(ctx: Context, dataset: dict[str, Any], job_name: str) -> str
 def sweep_orphaned_imports(ctx: Context) -> int:
     """Remove the Parquet files in datasets' data folders that no dataset and no live job owns: what an import or
     data deletion killed for good (twice) left half-written. Every dataset's current and previous versions are
-    kept (a folder is named after the group, and two regions may have a group of that name), and so is every file
-    named after a job still pending or running (`<job name>-<8 hex>.parquet`). Returns how many files were
+    kept (an older data folder may hold them outside the dataset's own folder), and so is every file named after
+    a job still pending or running (`<job name>-<8 hex>.parquet`). Returns how many files were
     removed. Call it at start-up, after job recovery."""
     from .data_deletion import KIND as DELETION, STATUSES
 

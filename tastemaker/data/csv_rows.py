@@ -91,8 +91,13 @@ def csv_error(source: Source, exc: Exception, offset: int, names: list[str], hea
     if reason is not None:
         return JobFailed(reason)
     hint = " The file must be encoded as UTF-8." if "UTF8" in text else ""
-    cut = text if len(text) <= 200 else text[:200] + "..."
-    return JobFailed(f"Could not parse {source.url} as CSV with a header row (after data row {offset}): {cut}.{hint}")
+    return JobFailed(f"Could not parse {source.url} as CSV with a header row (after data row {offset}): "
+                     f"{clipped(text)}.{hint}")
+
+
+def clipped(text: str, limit: int = 200) -> str:
+    """A parser's message cut short: pyarrow quotes the whole offending row."""
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _find_bad_row(source: Source, offset: int, names: list[str], header: dict[str, str]) -> str | None:

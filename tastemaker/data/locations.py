@@ -51,11 +51,9 @@ def list_sources(location: str, roots: confine.Roots | None = None) -> list[Sour
     roots = None if roots is None else tuple(roots)
     path = _local_path(location, roots)
     if path.is_dir():
-        found = sorted(p for p in path.rglob("*.csv") if _local_path(str(p), roots).is_file())  # each checked
-        if not found:
+        found = sorted(q for q in (_local_path(str(p), roots) for p in path.rglob("*.csv")) if q.is_file())
+        if not found:  # (each file resolved and checked against the roots)
             raise JobFailed(f"No .csv file under {location}.")
-        if roots is not None:
-            found = [_local_path(str(p), roots) for p in found]
         return [Source(p.as_uri(), path=p, roots=roots) for p in found]
     if not path.is_file():
         raise JobFailed(f"Input file {location} does not exist (resolved to {path}).")

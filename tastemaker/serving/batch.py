@@ -11,6 +11,8 @@ from .masks import resolve_filter
 from .models import ServedModel
 from .recommend import Ask, rank_items, recommend
 
+INPUT_EXCERPT = 80  # characters of an input line that is not JSON echoed in its output line
+
 DIGITS = 7
 
 
@@ -57,8 +59,9 @@ def process_line(ctx: Any, served: ServedModel, raw: str, n: int, filter_arn: st
     """The output line for one input line; a bad line gets an "error" instead of failing the job."""
     try:
         line = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        return orjson.dumps({"input": raw, "output": None, "error": f"Invalid JSON: {exc}"})
+    except orjson.JSONDecodeError as exc:  # echo only an excerpt: an output must not copy a whole non-JSON file
+        shown = raw if len(raw) <= INPUT_EXCERPT else raw[:INPUT_EXCERPT] + f"... ({len(raw):,} characters)"
+        return orjson.dumps({"input": shown, "output": None, "error": f"Invalid JSON: {exc}"})
     if not isinstance(line, dict):
         return orjson.dumps({"input": line, "output": None, "error": "Each input line must be a JSON object."})
     try:
