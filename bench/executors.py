@@ -37,7 +37,7 @@ def wait_status(describe, key: str, timeout: float = 600.0, **kwargs) -> dict:
 
 def run(executor: str, folder: Path, csv: Path) -> dict:
     t0 = time.perf_counter()
-    with tastemaker.embedded(folder / executor, executor=executor) as emb:
+    with tastemaker.embedded(folder / executor, executor=executor, local_roots=[csv.parent]) as emb:
         p = emb.personalize
         started = time.perf_counter()
         group = p.create_dataset_group(name="bench")["datasetGroupArn"]

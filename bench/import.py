@@ -51,7 +51,7 @@ def run_one(csv_path: str) -> dict:
     from tests.poc import INTERACTIONS_SCHEMA
 
     with tempfile.TemporaryDirectory(prefix="tm-bench-") as tmp, \
-            tastemaker.embedded(Path(tmp) / "data", executor="inline") as emb:
+            tastemaker.embedded(Path(tmp) / "data", executor="inline", local_roots=[Path(csv_path).parent]) as emb:
         p = emb.personalize
         group = p.create_dataset_group(name="bench")["datasetGroupArn"]
         schema = p.create_schema(name="bench", schema=INTERACTIONS_SCHEMA)["schemaArn"]

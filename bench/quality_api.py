@@ -75,7 +75,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, tastemaker.embedded(Path(tmp) / "data") as tm:
         p = tm.personalize
-        files = write_files(Path(tmp))
+        files = write_files(Path(tmp) / "data" / "files")  # the data folder's exchange area: its default local root
         group = p.create_dataset_group(name="personalize-poc-movielens")["datasetGroupArn"]
         wait(p.describe_dataset_group, "datasetGroup", datasetGroupArn=group)
         for kind, file in files.items():
