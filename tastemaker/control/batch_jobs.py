@@ -99,7 +99,7 @@ def list_batch_segment_jobs(ctx: Context, *, solution_version_arn: str | None = 
 
 
 def _run_file(ctx: Context, job: dict[str, Any], served: Any, source: str, progress: Any,
-              roots: confine.Roots) -> None:
+              roots: confine.Roots, share: tuple[int, int] = (0, 1)) -> None:
     from ..serving import batch_io
     from ..serving.batch import process_line
 
@@ -109,7 +109,10 @@ def _run_file(ctx: Context, job: dict[str, Any], served: Any, source: str, progr
     for number, line in enumerate(lines):
         out.append(process_line(ctx, served, line, job["num_results"], job.get("filter_arn"), config).decode())
         if number % 200 == 0:
-            progress.check_stop()
+            done, files = share
+            progress.update((done + number / len(lines)) / files,
+                            f"recommending: line {number + 1:,} of {len(lines):,}"
+                            + (f" in file {done + 1} of {files}" if files > 1 else ""))
     target = batch_io.output_path(job["job_output"]["s3_data_destination"]["path"], source)
     batch_io.write_text(target, "\n".join(out) + ("\n" if out else ""), ctx.region, roots=roots)
 
@@ -126,7 +129,7 @@ def run_batch_inference(ctx: Context, arn: str, payload: dict | None, progress: 
         served = served_model(ctx, job["solution_version_arn"])
         sources = batch_io.input_files(job["job_input"]["s3_data_source"]["path"], ctx.region, roots=roots)
         for number, source in enumerate(sources):
-            _run_file(ctx, job, served, source, progress, roots)
+            _run_file(ctx, job, served, source, progress, roots, (number, len(sources)))
             progress.update((number + 1) / len(sources))
     except UnicodeDecodeError as exc:
         raise JobFailed(f"An input file is not UTF-8 JSON Lines text ({exc.reason} at byte {exc.start}).") from None

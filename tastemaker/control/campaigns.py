@@ -151,6 +151,7 @@ def _warm(ctx: Context, solution_version_arn: str) -> None:
 @task("activate:" + KIND, KIND, lane="light")
 def deploy_campaign(ctx: Context, arn: str, payload: dict | None, progress: Any) -> dict[str, Any]:
     """Deploy: load the solution version's model so the first request is served at once."""
+    progress.update(0.0, "loading the model")
     _warm(ctx, ctx.store.get(KIND, arn)["solution_version_arn"])
     return {}
 
@@ -159,6 +160,7 @@ def deploy_campaign(ctx: Context, arn: str, payload: dict | None, progress: Any)
 def apply_campaign_update(ctx: Context, arn: str, payload: dict | None, progress: Any) -> dict[str, Any]:
     """Load the new model first; only then switch the campaign (the old version serves until then)."""
     update = ctx.store.get(UPDATE_KIND, arn)
+    progress.update(0.0, "loading the new model")
     _warm(ctx, update["solution_version_arn"])
     if ctx.store.find(KIND, update["campaign_arn"]) is None:  # deleted meanwhile
         return {}

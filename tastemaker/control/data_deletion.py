@@ -89,10 +89,14 @@ def _remove_bulk(ctx: Context, dataset: dict[str, Any], users: pa.Array, job: di
 @task("data_deletion", KIND, STATUSES)
 def run_data_deletion(ctx: Context, arn: str, payload: Any, progress: Any) -> dict[str, Any]:
     job = ctx.store.get(KIND, arn)
+    progress.update(0.0, "reading the user ids")
     users = _user_ids(job["data_source"]["data_location"], confine.allowed_roots(ctx.settings))
     group, removed = job["dataset_group_arn"], 0
     users_dataset = None
-    for dataset in ctx.store.list("dataset", dataset_group_arn=group):
+    datasets = ctx.store.list("dataset", dataset_group_arn=group)
+    for number, dataset in enumerate(datasets):
+        progress.update(0.05 + 0.8 * number / max(1, len(datasets)),
+                        f"removing {len(users):,} users' records from {dataset['name']}")
         if dataset["dataset_type"] == "USERS":
             users_dataset = dataset["arn"]
         if dataset["dataset_type"] not in ("INTERACTIONS", "USERS"):
@@ -101,6 +105,7 @@ def run_data_deletion(ctx: Context, arn: str, payload: Any, progress: Any) -> di
             current = ctx.store.find("dataset", dataset["arn"])
             if current and current.get("data_key") and current.get("data_job_arn") != arn:
                 removed += _remove_bulk(ctx, current, users, job)
+    progress.update(0.85, "removing their recorded events")
     removed += ctx.store.delete_user_data(group, users.to_pylist(), users_dataset)
     forget(ctx, group)  # served histories reload: new-event tracking alone would keep the deleted events
     bump(ctx, "records:" + group)

@@ -97,6 +97,8 @@ def run_dataset_export(ctx: Context, arn: str, payload: Any, progress: Any) -> d
     target = output_url(job["job_output"]["s3_data_destination"]["path"], f"{job['job_name']}_part_00000.csv")
     with tempfile.TemporaryDirectory(prefix="tastemaker-export-") as tmp:
         out = Path(tmp) / "export.csv"
+        progress.update(0.0, "writing CSV")
         rows = _write_csv(ctx, dataset, job["ingestion_mode"], schema, out)
+        progress.update(0.9, f"copying {rows:,} records to the destination")
         put_file(out, target, confine.allowed_roots(ctx.settings))
     return {"records_exported": rows, "output_files": [target]}

@@ -154,6 +154,7 @@ def run_dataset_import(ctx: Context, arn: str, payload: Any, progress: Any) -> d
         key = new_version_key(ctx, dataset, job["job_name"])
         stats = importer.import_to_lake(ctx.lake, key, sources, schema_fields(ctx, dataset["schema_arn"]),
                                         dataset["dataset_type"], base, progress)
+        progress.update(1.0, f"publishing {stats.rows:,} records")
         publish_version(ctx, dataset, key, arn, stats.total_rows)
     refresh_after_import(ctx, dataset["dataset_group_arn"])  # rebuild what serving holds, ahead of the next request
     if stats.invalid_values:

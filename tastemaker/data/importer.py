@@ -16,7 +16,7 @@ from ..domain import avro
 from ..jobs import JobFailed
 from ..lake import Lake
 from .csv_rows import BLOCK_SIZE, NoTrailingCR, csv_error, excerpt, match_header, read_header, where
-from .locations import Source, open_source
+from .locations import Source, open_source, source_size
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,8 @@ PARSE_OPTIONS = pacsv.ParseOptions(newlines_in_values=True)  # RFC 4180: a quote
 class ImportStats:
     rows: int = 0
     total_rows: int = 0
+    read_bytes: int = 0
+    """Bytes of the current source read so far (an import's progress)."""
     invalid_values: dict[str, int] = field(default_factory=dict)
 
 
@@ -156,17 +158,18 @@ def read_source(source: Source, fields: list[dict], dataset_type: str, stats: Im
     convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in wanted}, include_columns=wanted,
                                    strings_can_be_null=False, quoted_strings_can_be_null=False)
     with open_source(source) as stream:
-        reader, offset = None, 0
+        reader, offset, counted = None, 0, NoTrailingCR(stream)
         while True:
             try:
                 if reader is None:
-                    reader = pacsv.open_csv(NoTrailingCR(stream), read_options=pacsv.ReadOptions(
+                    reader = pacsv.open_csv(counted, read_options=pacsv.ReadOptions(
                         block_size=block_size), parse_options=PARSE_OPTIONS, convert_options=convert)
                 batch = reader.read_next_batch()
             except StopIteration:
                 return
             except (pa.ArrowException, UnicodeDecodeError) as exc:
                 raise csv_error(source, exc, offset, names, header, block_size) from None
+            stats.read_bytes = getattr(counted, "position", 0)
             yield _convert(batch, header, fields, required, source, offset, stats)
             offset += batch.num_rows
 
@@ -193,12 +196,17 @@ def import_to_lake(lake: Lake, key: str, sources: list[Source], fields: list[dic
 
 def _new_batches(sources: list[Source], fields: list[dict], dataset_type: str, stats: ImportStats,
                  progress: Any, block_size: int) -> Iterator[pa.RecordBatch]:
+    sizes = [source_size(s) for s in sources]
     for number, source in enumerate(sources):
+        label = f"reading file {number + 1} of {len(sources)}" if len(sources) > 1 else "reading the file"
         for batch in read_source(source, fields, dataset_type, stats, block_size):
             stats.rows += batch.num_rows
+            if progress is not None and sizes[number]:
+                within = min(1.0, stats.read_bytes / sizes[number])
+                progress.update((number + within) / len(sources), f"{label}: {stats.rows:,} rows")
             yield batch
         if progress is not None:
-            progress.update((number + 1) / len(sources))
+            progress.update((number + 1) / len(sources), f"{label}: {stats.rows:,} rows")
     if stats.rows == 0:
         raise JobFailed(f"The input has no data rows ({', '.join(s.url for s in sources)}).")
     if dataset_type == "INTERACTIONS" and stats.rows < MIN_INTERACTIONS:

@@ -80,6 +80,14 @@ def _s3_sources(location: str) -> list[Source]:
     return [Source(f"s3://{bucket}/{k}", bucket=bucket, key=k) for k in sorted(keys)]
 
 
+def source_size(source: Source) -> int | None:
+    """The size in bytes of a local source file (None for S3 or when it cannot be read): import progress."""
+    try:
+        return source.path.stat().st_size if source.path is not None else None
+    except OSError:
+        return None
+
+
 @contextmanager
 def open_source(source: Source) -> Iterator[IO[bytes]]:
     """A binary stream of one source file."""

@@ -65,6 +65,9 @@ def lane_of(kind: str) -> str:
     return spec.lane if spec is not None else "heavy"
 
 
+REPORT_EVERY = 0.5  # seconds between progress writes to the job record
+
+
 class Progress:
     """Handed to a task: report progress (0..1) and check for a cooperative stop, or for a lost lease (another
     server took the job over: stop at once, nothing this run writes at the end would be kept)."""
@@ -73,13 +76,24 @@ class Progress:
         self.ctx, self.spec, self.arn = ctx, spec, arn
         self.job_id, self.owner = job_id, owner
         self.fraction = 0.0
+        self.stage: str | None = None
         self.lost = False
         self._last_check = 0.0
         self._last_lease_check = time.monotonic()
+        self._last_report = 0.0
         self._stop = False
 
-    def update(self, fraction: float) -> None:
+    def update(self, fraction: float, stage: str | None = None) -> None:
+        """Report the share done (0..1) and, when it changes, the stage in words; both reach the job record (at
+        most every REPORT_EVERY seconds, and at once on a new stage) so any process can show them."""
         self.fraction = max(0.0, min(1.0, fraction))
+        new_stage = stage is not None and stage != self.stage
+        if stage is not None:
+            self.stage = stage
+        now = time.monotonic()
+        if self.job_id is not None and (new_stage or now - self._last_report >= REPORT_EVERY):
+            self._last_report = now
+            self.ctx.store.report_progress(self.job_id, self.owner, self.fraction, self.stage if new_stage else None)
         self.check_stop()
 
     def stop_requested(self) -> bool:

@@ -60,6 +60,13 @@ class Store(Protocol):
         expected status): a running job only for its `owner`, or for anyone when its lease ran out before
         `expired_before`; a pending one when no owner is named. Returns the job as it was, None if it did not move."""
 
+    def report_progress(self, job_id: int, owner: str | None, fraction: float, stage: str | None) -> bool:
+        """Record a running job's share done (0..1) and stage (None keeps the last one) so that any process can
+        show it; only while the job runs for `owner` (any owner when None). Returns whether it was recorded."""
+
+    def jobs_of(self, arns: Collection[str]) -> dict[str, Record]:
+        """The latest job of each of these resource ARNs (those that have one)."""
+
     def finish_job(self, job_id: int, state: str, message: str | None = None) -> None: ...
     def jobs(self, states: Collection[str], lanes: Collection[str] | None = None) -> list[Record]: ...
 
@@ -68,6 +75,12 @@ class Store(Protocol):
         """Durably store interaction events; a repeated `event_id` in the same group is ignored."""
 
     def events(self, dataset_group_arn: str, *, user_id: str | None = None, after_id: int = 0) -> list[Record]: ...
+    def recent_events(self, dataset_group_arn: str, *, limit: int = 50, user_id: str | None = None) -> list[Record]:
+        """The newest `limit` events of a group (of one user when given), newest first."""
+
+    def event_times(self, dataset_group_arn: str, since: float) -> list[float]:
+        """The timestamps (sentAt) of a group's events at or after `since`: counts per minute or per day."""
+
     def max_event_id(self, dataset_group_arn: str | None = None) -> int:
         """The id of the newest stored event (of one group), 0 when none."""
 

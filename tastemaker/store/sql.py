@@ -176,6 +176,20 @@ class SqlStore(SqlJobs):
             rows = conn.execute(query.order_by(events.c.id)).mappings().all()
         return [{**r, "properties": orjson.loads(r["properties"]) if r["properties"] else {}} for r in rows]
 
+    def recent_events(self, dataset_group_arn: str, *, limit: int = 50, user_id: str | None = None) -> list[Record]:
+        query = sa.select(events).where(events.c.dataset_group_arn == dataset_group_arn)
+        if user_id is not None:
+            query = query.where(events.c.user_id == user_id)
+        with self._tx() as conn:
+            rows = conn.execute(query.order_by(events.c.id.desc()).limit(max(0, int(limit)))).mappings().all()
+        return [{**r, "properties": orjson.loads(r["properties"]) if r["properties"] else {}} for r in rows]
+
+    def event_times(self, dataset_group_arn: str, since: float) -> list[float]:
+        query = sa.select(events.c.timestamp).where(events.c.dataset_group_arn == dataset_group_arn,
+                                                    events.c.timestamp >= since)
+        with self._tx() as conn:
+            return [float(t) for t in conn.execute(query).scalars()]
+
     def max_event_id(self, dataset_group_arn: str | None = None) -> int:
         query = sa.select(sa.func.coalesce(sa.func.max(events.c.id), 0))
         if dataset_group_arn is not None:

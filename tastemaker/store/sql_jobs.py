@@ -55,7 +55,7 @@ class SqlJobs:
         done = conn.execute(
             jobs.update().where(jobs.c.id == job_id, jobs.c.state == "pending")
             .values(state="running", attempts=jobs.c.attempts + 1, updated=now, owner=owner,
-                    lease_until=now + lease_s)
+                    lease_until=now + lease_s, started=now, progress=0.0, stage=None)
         )
         if done.rowcount != 1:
             return None
@@ -92,6 +92,25 @@ class SqlJobs:
                 state=state, message=message, updated=time.time(),
                 owner=row["owner"] if keep_owner else None, lease_until=row["lease_until"] if keep_owner else None))
             return _job(row)
+
+    def report_progress(self, job_id: int, owner: str | None, fraction: float, stage: str | None) -> bool:
+        mine = sa.and_(jobs.c.id == job_id, jobs.c.state == "running")
+        if owner is not None:
+            mine = sa.and_(mine, jobs.c.owner == owner)
+        values = {"progress": max(0.0, min(1.0, float(fraction)))}
+        if stage is not None:
+            values["stage"] = stage[:256]
+        with self._tx(write=True) as conn:
+            return conn.execute(jobs.update().where(mine).values(**values)).rowcount == 1
+
+    def jobs_of(self, arns: Collection[str]) -> dict[str, Record]:
+        if not arns:
+            return {}
+        latest = (sa.select(sa.func.max(jobs.c.id)).where(jobs.c.arn.in_(list(arns)))
+                  .group_by(jobs.c.arn).scalar_subquery())
+        with self._tx() as conn:
+            rows = conn.execute(sa.select(jobs).where(jobs.c.id.in_(latest))).mappings().all()
+        return {r["arn"]: _job(r) for r in rows}
 
     def finish_job(self, job_id: int, state: str, message: str | None = None) -> None:
         with self._tx(write=True) as conn:

@@ -33,6 +33,10 @@ jobs = sa.Table(
     # the server process running the job, and until when its claim holds unless renewed
     sa.Column("owner", sa.String(128)),
     sa.Column("lease_until", sa.Float),
+    # what the running job reports: when its run started, its share done (0..1) and its stage, in words
+    sa.Column("started", sa.Float),
+    sa.Column("progress", sa.Float),
+    sa.Column("stage", sa.String(256)),
 )
 events = sa.Table(
     "events", meta,

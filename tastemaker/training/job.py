@@ -29,9 +29,20 @@ def instance(cls: Any) -> Any:
     return cls() if isinstance(cls, type) else cls
 
 
-def stage(progress: Any, low: float, high: float) -> Callable[[float], None]:
-    """A progress callback for one stage, mapped into [low, high] of the whole job (it may raise StopRequested)."""
-    return lambda fraction: progress.update(low + (high - low) * max(0.0, min(1.0, float(fraction))))
+def stage(progress: Any, low: float, high: float, label: str | Callable[[float], str] | None = None
+          ) -> Callable[[float], None]:
+    """A progress callback for one stage, mapped into [low, high] of the whole job and named `label` (text, or a
+    function of the stage's own fraction); it may raise StopRequested."""
+    def report(fraction: float) -> None:
+        share = max(0.0, min(1.0, float(fraction)))
+        text = label(share) if callable(label) else label
+        progress.update(low + (high - low) * share, text)
+    return report
+
+
+def trial_label(trials: int) -> Callable[[float], str]:
+    """'tuning hyperparameters: trial n of N' from the share of trials done."""
+    return lambda done: f"tuning hyperparameters: trial {min(trials, round(done * trials) + 1)} of {trials}"
 
 
 def seed_of(solution_version_arn: str) -> int:
@@ -84,6 +95,7 @@ def apply_columns(data: TrainingData, rules: dict[str, tuple[str, list[str]]]) -
 def train_solution_version(ctx: Context, arn: str, payload: dict[str, Any] | None, progress: Any) -> dict[str, Any]:
     started = time.monotonic()
     version = ctx.store.get("solution_version", arn)
+    progress.update(0.0, "loading data")
     data = load_data(ctx, version)
     check_minimum(data)
     progress.update(0.02)
@@ -104,7 +116,7 @@ def choose(ctx: Context, version: dict[str, Any], data: TrainingData, progress: 
     from .automl import choose_recipe
 
     name, scores = choose_recipe(data, version.get("solution_config"), seed_of(version["arn"]),
-                                 stage(progress, 0.02, 0.3), fan_out=ctx.fan_out)
+                                 stage(progress, 0.02, 0.3, "choosing a recipe (AutoML)"), fan_out=ctx.fan_out)
     recipe_arn = catalog.RECIPE_PREFIX + name
     ctx.store.update("solution", version["solution_arn"], {"auto_ml_result": {"best_recipe_arn": recipe_arn}})
     return ctx.store.update("solution_version", version["arn"],
@@ -121,10 +133,11 @@ def full_training(ctx: Context, version: dict[str, Any], name: str, recipe: Any,
         params, trials = tune(ctx, version, name, recipe, settings, data, seed, progress)
         tuned = {"algorithm_hyper_parameters": to_strings(params)}
     metrics, split_info = train_and_evaluate(data, name, params, features, seed,
-                                             TrainingOptions(seed=seed, progress=stage(progress, 0.5, 0.75)),
+                                             TrainingOptions(seed=seed, progress=stage(progress, 0.5, 0.75, "evaluating on held-out users")),
                                              truth=ctx.settings.evaluation_truth)
     model = instance(recipe).train(data, params, features,
-                                   TrainingOptions(seed=seed, progress=stage(progress, 0.75, 0.98)))
+                                   TrainingOptions(seed=seed, progress=stage(progress, 0.75, 0.98, "training on all data")))
+    progress.update(0.98, "saving the model")
     artifacts.save_model(ctx, version["arn"], name, model)
     return {"metrics": {k: round(float(v), 4) for k, v in metrics.items()}, "tuned_hpo_params": tuned,
             "evaluation": {"seed": seed, **plain(split_info or {}), "hpo_trials": plain(trials)}}
@@ -142,10 +155,11 @@ def tune(ctx: Context, version: dict[str, Any], name: str, recipe: Any,
     config = (version.get("solution_config") or {}).get("hpo_config") or {}
     space = search_space(recipe.HyperParameters, config.get("algorithm_hyper_parameter_ranges"))
     trials, parallel = resource_limits(config)
-    progress.update(0.05)
+    label = trial_label(trials)
+    progress.update(0.05, label(0.0))
     best, trials = hpo(data, name, hpo_ranges(space), trials, parallel, seed,
                        base_params=to_strings(params), features=to_strings(features),
-                       progress=stage(progress, 0.05, 0.5), check=progress.check_stop, fan_out=ctx.fan_out)
+                       progress=stage(progress, 0.05, 0.5, label), check=progress.check_stop, fan_out=ctx.fan_out)
     progress.update(0.5)
     searched = {entry["name"] for entry in space}
     chosen = {k: v for k, v in dict(best).items() if k in searched}
@@ -174,7 +188,7 @@ def update_model(ctx: Context, version: dict[str, Any], name: str, recipe: Any, 
         raise JobFailed("Create failed. trainingMode UPDATE needs an ACTIVE solution version trained with FULL.")
     _, model = artifacts.load_model(ctx, base["arn"])
     updated = instance(recipe).update(model, data, TrainingOptions(seed=seed_of(version["arn"]),
-                                                                   progress=stage(progress, 0.1, 0.95)))
+                                                                   progress=stage(progress, 0.1, 0.95, "updating the model")))
     artifacts.save_model(ctx, version["arn"], name, updated)
     return {"metrics": base.get("metrics") or {}, "base_solution_version_arn": base["arn"]}
 

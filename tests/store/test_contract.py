@@ -169,3 +169,28 @@ def test_delete_says_whether_it_removed_something(store):
     store.insert("dataset_group", _record())
     assert store.delete("dataset_group", ARN) is True
     assert store.delete("dataset_group", ARN) is False
+
+
+def test_recent_events_newest_first_and_event_times_since(store):
+    rows = [{"dataset_group_arn": ARN, "user_id": f"u{n % 2}", "session_id": "s", "item_id": f"i{n}",
+             "event_type": "click", "event_value": None, "timestamp": 100.0 + n, "event_id": f"e{n}",
+             "recommendation_id": None, "impression": None, "properties": {}} for n in range(5)]
+    store.append_events(rows)
+    assert [e["item_id"] for e in store.recent_events(ARN, limit=3)] == ["i4", "i3", "i2"]
+    assert [e["item_id"] for e in store.recent_events(ARN, limit=10, user_id="u1")] == ["i3", "i1"]
+    assert sorted(store.event_times(ARN, since=102.0)) == [102.0, 103.0, 104.0]
+    assert store.recent_events(ARN.replace("g1", "other")) == [] and store.event_times(ARN, 1e12) == []
+
+
+def test_a_running_job_reports_progress_for_any_reader(store):
+    job = store.add_job("train", ARN, {})
+    assert store.report_progress(job, "a", 0.5, "tuning") is False  # not running yet
+    claimed = store.claim_job(job, owner="a", lease_s=30)
+    assert claimed["progress"] == 0.0 and claimed["started"] is not None
+    assert store.report_progress(job, "b", 0.5, "tuning") is False  # not its owner
+    assert store.report_progress(job, "a", 0.25, "tuning: trial 2 of 8") is True
+    assert store.report_progress(job, "a", 1.7, None) is True  # clipped; the stage stays
+    found = store.jobs_of([ARN, "arn:none"])
+    assert list(found) == [ARN] and found[ARN]["progress"] == 1.0 and found[ARN]["stage"] == "tuning: trial 2 of 8"
+    newer = store.add_job("train", ARN, {})
+    assert store.jobs_of([ARN])[ARN]["id"] == newer and store.jobs_of([]) == {}
