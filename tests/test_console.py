@@ -31,7 +31,7 @@ def wait_active(describe, key: str, timeout: float = 60) -> dict:
 def test_empty_console_says_how_to_start(server):
     status, kind, html = get(server.url + "/console")
     assert status == 200 and kind.startswith("text/html")
-    assert "No dataset groups yet" in html
+    assert "No dataset groups in us-east-1 yet" in html and "tastemaker quickstart" in html
 
 
 @pytest.fixture
@@ -61,36 +61,55 @@ def loaded(server, tmp_path):
 def test_console_lists_what_was_created(server, loaded):
     status, _, html = get(server.url + "/console")
     assert status == 200
-    for text in ("console-demo", "console-interactions", "console-items", "INTERACTIONS", "ITEMS", "<h2>Schemas</h2>",
+    for text in ("console-demo", "<h2>Schemas</h2>", "console-interactions", "1,479"):  # interactions imported
+        assert text in html, text
+    status, _, html = get(server.url + "/console/resource/" + quote(loaded["group"], safe=":/"))
+    assert status == 200
+    for text in ("console-interactions", "console-items", "INTERACTIONS", "ITEMS", "Set up",
                  "console-interactions-import", str(loaded["paths"]["items"]), "no-watched",
-                 "EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN (&quot;watch&quot;)", "console-tracker",
+                 "EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN (&#34;watch&#34;)", "console-tracker",
                  loaded["tracking_id"], "ACTIVE"):
         assert text in html, text
 
 
-def test_resource_page_shows_fields_and_escaped_tags(server, loaded):
-    status, _, html = get(server.url + "/console/resource/" + quote(loaded["group"], safe=":/"))
+def test_resource_page_shows_the_api_field_names_and_escaped_tags(server, loaded):
+    p = server.client("personalize")
+    dataset = p.list_datasets(datasetGroupArn=loaded["group"])["datasets"][0]["datasetArn"]
+    status, _, html = get(server.url + "/console/resource/" + quote(dataset, safe=":/"))
     assert status == 200
-    assert loaded["group"] in html and "creation_date_time" in html and " UTC" in html
+    assert "datasetArn" in html and "creationDateTime" in html and " UTC" in html
+    assert "data_key" not in html and "previous_data_key" not in html  # internal keys never show
+    assert f'href="/console/resource/{quote(loaded["group"], safe=":/")}"' in html  # ARNs are links
+    status, _, html = get(server.url + "/console/resource/" + quote(loaded["group"], safe=":/"))
     assert "&lt;recs&gt;" in html and "<recs>" not in html
     status, _, html = get(server.url + "/console/resource/arn:aws:personalize:us-east-1:000000000000:filter/nope")
     assert status == 404 and "No resource with ARN" in html
     assert get(server.url + "/console/nothing-here")[0] == 404
+    assert get(server.url + "/console/static/../../settings.py")[0] == 404
 
 
 def test_console_shows_solutions_versions_metrics_and_campaigns(server, loaded):
     p = server.client("personalize")
     solution = p.create_solution(name="console-sims", datasetGroupArn=loaded["group"],
                                  recipeArn="arn:aws:personalize:::recipe/aws-sims")["solutionArn"]
-    wait_active(lambda: p.describe_solution(solutionArn=solution), "solution")
     version = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
     assert wait_active(lambda: p.describe_solution_version(solutionVersionArn=version),
                        "solutionVersion")["status"] == "ACTIVE"
     metrics = p.get_solution_metrics(solutionVersionArn=version)["metrics"]
     campaign = p.create_campaign(name="console-campaign", solutionVersionArn=version)["campaignArn"]
     wait_active(lambda: p.describe_campaign(campaignArn=campaign), "campaign")
-    status, _, html = get(server.url + "/console")
+    status, _, html = get(server.url + "/console/resource/" + quote(loaded["group"], safe=":/"))
     assert status == 200
-    for text in ("console-sims", "arn:aws:personalize:::recipe/aws-sims", version.rsplit("/", 1)[1],
-                 f"precision_at_5: {metrics['precision_at_5']:.4f}", "console-campaign"):
+    for text in ("console-sims", "aws-sims", version.rsplit("/", 1)[1],
+                 f"{metrics['precision_at_10']:.4f}", "console-campaign", "compare versions"):
         assert text in html, text
+
+
+def test_static_files_and_the_jobs_endpoint(server, loaded):
+    status, kind, body = get(server.url + "/console/static/chart.umd.min.js")
+    assert status == 200 and "javascript" in kind and "Chart.js v4" in body
+    status, kind, body = get(server.url + "/console/static/console.css")
+    assert status == 200 and kind.startswith("text/css")
+    status, kind, body = get(server.url + "/console/api/jobs?arns=" + quote(loaded["group"], safe=":/"))
+    assert status == 200 and kind == "application/json"
+    assert f'"{loaded["group"]}":{{"status":"ACTIVE","running":false' in body

@@ -45,24 +45,24 @@ def account_of(authorization: str | None) -> str | None:
 
 
 def handle(service: Service, method: str, path: str, headers: Headers, body: bytes,
-           identity: Identity | None = None) -> tuple[int, Headers, bytes]:
+           identity: Identity | None = None, query: str = "") -> tuple[int, Headers, bytes]:
     """Answer one request synchronously (used by the ASGI app and by the in-process boto3 hook); each request is
     one log line and counts in the metrics (tastemaker.observability)."""
     started = time.perf_counter()
     status, out = 500, {}
     try:
-        status, out, payload = _answer(service, method, path, headers, body, identity)
+        status, out, payload = _answer(service, method, path, headers, body, identity, query)
     finally:
         observe_request(service, method, path, headers, status, out, time.perf_counter() - started)
     return status, out, payload
 
 
 def _answer(service: Service, method: str, path: str, headers: Headers, body: bytes,
-            identity: Identity | None = None) -> tuple[int, Headers, bytes]:
+            identity: Identity | None = None, query: str = "") -> tuple[int, Headers, bytes]:
     request_id = str(uuid.uuid4())
     found = route(method, path, headers.get("x-amz-target"))
     if found is None:
-        return _other(service, method, path, request_id, identity)
+        return _other(service, method, path, request_id, identity, query)
     svc, op = found
     authorization = headers.get("authorization")
     ctx = service.context(region_of(authorization), account_of(authorization)) if identity is None else \
@@ -77,8 +77,22 @@ def _answer(service: Service, method: str, path: str, headers: Headers, body: by
     return status, out, orjson.dumps(payload)
 
 
+def _console(service: Service, path: str, query: str, identity: Identity | None) -> Any:
+    """A console page; with credentials, it shows the account of the access key it was opened with (HTTP
+    Basic), in the region it names (`?region=`, else the server's default)."""
+    from urllib.parse import parse_qsl
+
+    from ..console import Request, handle as console
+
+    account = identity.account_id if identity else None
+    args = dict(parse_qsl(query, keep_blank_values=True))
+    asked = args.get("region", "")
+    region = asked if re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d{1,2}", asked) else service.context(None, account).region
+    return console(Request(path, args, account, region, lambda r: service.context(r, account)))
+
+
 def _other(service: Service, method: str, path: str, request_id: str,
-           identity: Identity | None = None) -> tuple[int, Headers, bytes]:
+           identity: Identity | None = None, query: str = "") -> tuple[int, Headers, bytes]:
     if method == "GET" and path in ("", "/"):
         body = {
             "service": "tastemaker",
@@ -89,11 +103,9 @@ def _other(service: Service, method: str, path: str, request_id: str,
         }
         return 200, {"content-type": "application/json", "x-amzn-requestid": request_id}, orjson.dumps(body)
     if method == "GET" and (path == "/console" or path.startswith("/console/")):
-        from ..console import render
-
-        # with credentials, the console shows the account of the access key it was opened with (HTTP Basic)
-        status, html = render(service.context(None, identity.account_id if identity else None), path)
-        return status, {"content-type": "text/html; charset=utf-8", "x-amzn-requestid": request_id}, html.encode()
+        reply = _console(service, path, query, identity)
+        return reply.status, {"content-type": reply.content_type, "x-amzn-requestid": request_id,
+                              **reply.headers}, reply.body
     if method == "GET" and path in ("/health", "/ready"):
         status, body = (health if path == "/health" else ready)(service)
         return status, {"content-type": "application/json", "x-amzn-requestid": request_id}, orjson.dumps(body)
@@ -127,12 +139,13 @@ class App:
             await _respond(send, status, out, payload)
             return
         args = (self.service, scope["method"], scope["path"], headers, body)
+        query = scope.get("query_string", b"").decode("latin-1")
         if scope["path"] in RUNTIME_PATHS:
             await _loads_done(self.service, args[4])
         if headers.get("x-amz-target") or not _is_inline(scope["path"]):
-            status, out, payload = await asyncio.to_thread(handle, *args, identity=identity)
+            status, out, payload = await asyncio.to_thread(handle, *args, identity=identity, query=query)
         else:
-            status, out, payload = handle(*args, identity=identity)
+            status, out, payload = handle(*args, identity=identity, query=query)
         await _respond(send, status, out, payload)
 
     async def _lifespan(self, receive: Callable[[], Awaitable[dict]], send: Callable[[dict], Awaitable[None]]) -> None:
