@@ -113,3 +113,19 @@ def test_static_files_and_the_jobs_endpoint(server, loaded):
     status, kind, body = get(server.url + "/console/api/jobs?arns=" + quote(loaded["group"], safe=":/"))
     assert status == 200 and kind == "application/json"
     assert f'"{loaded["group"]}":{{"status":"ACTIVE","running":false' in body
+
+
+def test_every_page_of_a_trained_group_renders_and_its_links_resolve(demo):
+    """Follow every console link from the group page, one level down: each answers 200."""
+    import re
+
+    base = demo.server.url
+    status, _, html = get(base + "/console/resource/" + quote(demo.arns["dataset_group"], safe=":/"))
+    assert status == 200
+    links = sorted(set(re.findall(r'href="(/console/[^"#]*)"', html)))
+    assert len(links) > 15
+    for link in links:
+        status, _, page = get(base + link.replace("&amp;", "&"))
+        assert status == 200, link
+        for inner in set(re.findall(r'href="(/console/resource/[^"#]*)"', page)):
+            assert get(base + inner)[0] == 200, (link, inner)

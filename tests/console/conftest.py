@@ -1,0 +1,51 @@
+"""A real `tastemaker serve` holding a trained, POC-sized dataset group (the quickstart's, made through boto3),
+with a parameterised filter, an event tracker and streamed events: what the console's tests look at."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from tastemaker.quickstart import run_quickstart
+from tests.conftest import Server
+
+GENRE_FILTER = "INCLUDE ItemID WHERE Items.GENRE IN ($GENRE)"
+
+
+@dataclass
+class Demo:
+    server: Server
+    arns: dict[str, str]
+    """The quickstart's ARNs ('dataset_group', 'version:aws-sims', 'campaign:aws-user-personalization', …) and
+    'filter', 'event_tracker'."""
+    tracking_id: str
+    user: str = "u7"
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def client(self, name: str) -> Any:
+        return self.server.client(name)
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory) -> Demo:
+    root = tmp_path_factory.mktemp("console-demo")
+    server = Server(root / "data").start()
+    try:
+        p, rt = server.client("personalize"), server.client("personalize-runtime")
+        run = run_quickstart(p, rt, users=600, work_dir=root / "csv", out=lambda line: None, progress=False)
+        arns = dict(run.arns)
+        group = arns["dataset_group"]
+        arns["filter"] = p.create_filter(name="by-genre", datasetGroupArn=group,
+                                         filterExpression=GENRE_FILTER)["filterArn"]
+        tracker = p.create_event_tracker(name="demo-tracker", datasetGroupArn=group)
+        arns["event_tracker"] = tracker["eventTrackerArn"]
+        demo = Demo(server, arns, tracker["trackingId"])
+        now = time.time()
+        demo.events = [{"eventType": "watch", "itemId": f"i{n}", "sentAt": now - 60 * n} for n in range(1, 6)]
+        server.client("personalize-events").put_events(trackingId=demo.tracking_id, userId=demo.user,
+                                                       sessionId="demo-session", eventList=demo.events)
+        yield demo
+    finally:
+        server.stop()
