@@ -2,6 +2,7 @@
 and its static files. Read-only: what it runs (Try it) goes through the same code as the runtime API."""
 from __future__ import annotations
 
+import os
 from urllib.parse import unquote
 
 from .web import Reply, Request, html, json_reply, static
@@ -35,6 +36,6 @@ def handle(req: Request) -> Reply:
             found = find(ctx, arn)
             if found is not None:
                 out.update(live(ctx, [found[1]]))
-        return json_reply({"jobs": out})
+        return json_reply({"jobs": out, "process": os.getpid()})  # which process of a server group answered
     return html(render("message.html", title="Not found", crumbs=[("Not found", None)], region=req.region,
                        account_id=req.account_id, message=f"No console page at {req.path}."), 404)
