@@ -190,6 +190,8 @@ def test_console_needs_basic_auth_and_health_stays_open(secured):
     assert get("/console", {"Authorization": f"Basic {wrong}"})[0] == 401
     right = base64.b64encode(b"AKIDADMIN:admin-secret").decode()
     assert get("/console", {"Authorization": f"Basic {right}"})[0] == 200
+    for path in ("/console/api/jobs?arns=x", "/console/static/console.js"):  # its data and files too
+        assert get(path, {})[0] == 401 and get(path, {"Authorization": f"Basic {right}"})[0] == 200
     assert get("/health", {})[0] == 200 and get("/", {})[0] == 200
 
 
