@@ -30,8 +30,9 @@ def tail(arn: str) -> str:
     return short(arn).split("/", 1)[-1]
 
 
-def recipe(r: dict[str, Any]) -> str:
-    return str(r.get("recipe_arn") or "").rsplit("/", 1)[-1] or ("AutoML" if r.get("perform_auto_ml") else "")
+def recipe(r: dict[str, Any]) -> Markup | str:
+    arn = r.get("recipe_arn")
+    return link(arn, arn.rsplit("/", 1)[-1]) if arn else ("AutoML" if r.get("perform_auto_ml") else "")
 
 
 def metric(name: str) -> Callable[[dict[str, Any]], str]:

@@ -27,7 +27,12 @@ DESCRIBE = {  # kind -> (operation, its ARN member, the member of the answer tha
     "recommender": ("DescribeRecommender", "recommenderArn", "recommender"),
     "metric_attribution": ("DescribeMetricAttribution", "metricAttributionArn", "metricAttribution"),
     "data_deletion_job": ("DescribeDataDeletionJob", "dataDeletionJobArn", "dataDeletionJob"),
+    "recipe": ("DescribeRecipe", "recipeArn", "recipe"),
+    "algorithm": ("DescribeAlgorithm", "algorithmArn", "algorithm"),
+    "feature_transformation": ("DescribeFeatureTransformation", "featureTransformationArn", "featureTransformation"),
 }
+GLOBAL = {"recipe": "recipe", "algorithm": "algorithm", "feature-transformation": "feature_transformation"}
+"""ARNs with no region or account (`arn:aws:personalize:::recipe/aws-sims`): Personalize's catalogue."""
 
 
 def region_of(arn: str) -> str | None:
@@ -36,7 +41,13 @@ def region_of(arn: str) -> str | None:
 
 
 def find(ctx: Any, arn: str) -> tuple[str, Record] | None:
-    """(kind, stored record) of the resource with this ARN, or None."""
+    """(kind, stored record) of the resource with this ARN, or None. A recipe, algorithm or feature
+    transformation ARN gives its catalogue entry (as DescribeRecipe… answers it)."""
+    kind = GLOBAL.get(arn.split(":", 5)[-1].split("/", 1)[0]) if arn.startswith("arn:aws:personalize:::") else None
+    if kind is not None:
+        answer = describe(ctx, kind, arn)
+        return (kind, {"arn": arn, "name": answer.get("name") or arn.rsplit("/", 1)[-1],
+                       "status": answer.get("status")}) if answer else None
     for kind in KINDS:
         record = ctx.store.find(kind, arn)
         if record is not None:

@@ -17,7 +17,8 @@ LABELS = {
     "solution": "Solution", "solution_version": "Solution version", "campaign": "Campaign", "filter": "Filter",
     "event_tracker": "Event tracker", "batch_inference_job": "Batch inference job",
     "batch_segment_job": "Batch segment job", "recommender": "Recommender",
-    "metric_attribution": "Metric attribution", "data_deletion_job": "Data deletion job",
+    "metric_attribution": "Metric attribution", "data_deletion_job": "Data deletion job", "recipe": "Recipe",
+    "algorithm": "Algorithm", "feature_transformation": "Feature transformation",
 }
 
 

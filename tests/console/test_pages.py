@@ -129,3 +129,12 @@ def test_every_page_of_a_trained_group_renders_and_its_links_resolve(demo):
         assert status == 200, link
         for inner in set(re.findall(r'href="(/console/resource/[^"#]*)"', page)):
             assert get(base + inner)[0] == 200, (link, inner)
+
+
+def test_recipe_arns_link_to_the_catalogue_entry(demo):
+    arn = "arn:aws:personalize:::recipe/aws-sims"
+    status, _, html = get(demo.server.url + "/console/resource/" + quote(arn, safe=":/"))
+    assert status == 200 and "Recipe" in html and "recipeType" in html and "RELATED_ITEMS" in html
+    status, _, html = get(demo.server.url + "/console/resource/" + quote(demo.arns["version:aws-sims"], safe=":/"))
+    assert f'href="/console/resource/{quote(arn, safe=":/")}"' in html
+    assert get(demo.server.url + "/console/resource/arn:aws:personalize:::recipe/nope")[0] == 404
