@@ -61,10 +61,12 @@ def loaded(server, tmp_path):
 def test_console_lists_what_was_created(server, loaded):
     status, _, html = get(server.url + "/console")
     assert status == 200
+    assert "built-in method" not in html
     for text in ("console-demo", "<h2>Schemas</h2>", "console-interactions", "1,479"):  # interactions imported
         assert text in html, text
     status, _, html = get(server.url + "/console/resource/" + quote(loaded["group"], safe=":/"))
     assert status == 200
+    assert "built-in method" not in html and '<span class="n">80</span><span class="l">Items</span>' in html
     for text in ("console-interactions", "console-items", "INTERACTIONS", "ITEMS", "Set up",
                  "console-interactions-import", str(loaded["paths"]["items"]), "no-watched",
                  "EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN (&#34;watch&#34;)", "console-tracker",
