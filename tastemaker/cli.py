@@ -115,23 +115,41 @@ def _listen(host: str, port: int) -> socket.socket:
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Show progress bars.")
 def quickstart(data_dir: Path | None, users: int, endpoint_url: str | None, progress: bool) -> None:
     """Import synthetic data, train three recipes, deploy them and show recommendations."""
+    import shlex
+    import sys
     import tempfile
 
     from . import connect, embedded
-    from .quickstart import QuickstartFailed, run_quickstart
+    from .quickstart import QuickstartFailed, console_progress, run_quickstart, store_progress
 
+    # bars go to stderr and only when it is a terminal (tqdm's disable=None); with stdout redirected (a log
+    # file, `| tee`) the lines printed meanwhile would land between bars, so none are drawn then either
+    progress = progress and sys.stdout.isatty()
     work = Path(tempfile.mkdtemp(prefix="tastemaker-quickstart-")) if data_dir is None else data_dir
     try:
         if endpoint_url:
             personalize, runtime, _ = connect(endpoint_url)
-            run_quickstart(personalize, runtime, users=users, work_dir=work / "csv", out=click.echo, progress=progress)
+            run_quickstart(personalize, runtime, users=users, work_dir=work / "csv", out=click.echo, progress=progress,
+                           job_progress=console_progress(endpoint_url))
+            click.echo(f"See it all in the console: {endpoint_url.rstrip('/')}/console")
             return
         click.echo(f"Embedded Tastemaker with its data in {work}")
         with embedded(work, executor="thread") as emb:  # CSVs in the exchange area, the default local root
             run_quickstart(emb.personalize, emb.runtime, users=users, work_dir=work / "files" / "quickstart",
-                           out=click.echo, progress=progress)
+                           out=click.echo, progress=progress, job_progress=store_progress(emb.service.store))
+            settings = emb.service.settings
     except QuickstartFailed as exc:
         raise click.ClickException(str(exc)) from None
+    # the folder is free once the embedded service closed: a server on it shows what the quickstart made
+    click.echo("To see it all in the console, run\n"
+               f"  tastemaker serve --data-dir {shlex.quote(str(Path(settings.data_dir).resolve()))}\n"
+               f"and open {console_url(settings.host, settings.port)}")
+
+
+def console_url(host: str, port: int) -> str:
+    """The console's address on a server listening on host:port (a wildcard address is reached on loopback)."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}/console"
 
 
 @cli.command()

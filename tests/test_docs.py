@@ -4,8 +4,13 @@ from __future__ import annotations
 import ast
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
+
+from tastemaker.cli import cli
 from tastemaker.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,9 +23,9 @@ def field_docs() -> dict[str, str]:
     cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Settings")
     docs = {}
     for stmt, after in zip(cls.body, cls.body[1:] + [None]):
-        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-            if isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant):
-                docs[stmt.target.id] = " ".join(str(after.value.value).split())
+        if (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
+                and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)):
+            docs[stmt.target.id] = " ".join(str(after.value.value).split())
     return docs
 
 
@@ -68,7 +73,7 @@ def test_configuration_md_is_current():
 
 
 def readme_commands() -> list[str]:
-    block = re.search(r"```(?:sh|bash|console)?\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    block = re.search(r"```(?:sh|bash|console)?\n(.*?)```", (ROOT / "README.md").read_text(), re.DOTALL)
     assert block, "README.md starts with a code block of commands"
     return [line.strip() for line in block.group(1).splitlines() if line.strip() and not line.startswith("#")]
 
@@ -87,7 +92,8 @@ def test_readme_names_every_setting_and_links_the_docs():
     readme = (ROOT / "README.md").read_text()
     for name in Settings.model_fields:
         assert f"TASTEMAKER_{name.upper()}" in readme, name
-    for doc in ("docs/architecture.md", "docs/configuration.md", "docs/coverage.md", "docs/cli.md"):
+    for doc in ("docs/architecture.md", "docs/configuration.md", "docs/coverage.md", "docs/cli.md", "docs/deploy.md",
+                "docs/migrating.md"):
         assert doc in readme and (ROOT / doc).exists(), doc
     for variable in ("AWS_ENDPOINT_URL_PERSONALIZE", "AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME",
                      "AWS_ENDPOINT_URL_PERSONALIZE_EVENTS"):
@@ -95,16 +101,65 @@ def test_readme_names_every_setting_and_links_the_docs():
 
 
 def python_blocks() -> list[str]:
-    return re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    return re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.DOTALL)
 
 
 def test_readme_boto3_example_runs_against_a_real_server(server, capsys):
     code = next(b for b in python_blocks() if "boto3.client" in b)
-    exec(compile(code.replace("http://127.0.0.1:8080", server.url), "README.md", "exec"), {})
+    exec(compile(code.replace("http://127.0.0.1:8080", server.url), "README.md", "exec"), {})  # noqa: S102
     assert capsys.readouterr().out.strip() in ("CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE")  # its job races
 
 
 def test_readme_embedded_example_runs(tmp_path, capsys):
     code = next(b for b in python_blocks() if "tastemaker.embedded" in b)
-    exec(compile(code.replace("/tmp/tm-data", str(tmp_path / "tm")), "README.md", "exec"), {})
+    exec(compile(code.replace("/tmp/tm-data", str(tmp_path / "tm")), "README.md", "exec"), {})  # noqa: S102
     assert "'name': 'demo'" in capsys.readouterr().out
+
+
+def sh_blocks() -> list[str]:
+    return re.findall(r"```sh\n(.*?)```", (ROOT / "README.md").read_text(), re.DOTALL)
+
+
+def test_readme_environment_example_runs_on_a_clean_machine(server, tmp_path):
+    """The README's environment-variable block, then its AWS CLI line, in a shell with no AWS configuration at all
+    (no ~/.aws, no AWS_* variables): they must set everything boto3 and the CLI need."""
+    environment = next(b for b in sh_blocks() if "export AWS_ENDPOINT_URL_PERSONALIZE=" in b)
+    aws_cli = next(b for b in sh_blocks() if b.lstrip().startswith("aws personalize"))
+    server.client("personalize").create_dataset_group(name="from-readme")
+    tools = Path(sys.executable).parent  # python (with boto3) and, with the test extras, the aws command
+    script = environment + (aws_cli if (tools / "aws").exists() else "")
+    home = tmp_path / "home"
+    home.mkdir()
+    clean = {"PATH": os.pathsep.join([str(tools), "/usr/bin", "/bin"]), "HOME": str(home)}
+    done = subprocess.run(["bash", "-euc", script.replace("http://127.0.0.1:8080", server.url)], env=clean,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "'name': 'from-readme'" in done.stdout  # the python line
+    if (tools / "aws").exists():
+        assert '"name": "from-readme"' in done.stdout  # the CLI's JSON
+    else:
+        pytest.skip("the AWS CLI is not installed next to this python (pip install awscli): only boto3 was run")
+
+
+USER_DOCS = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
+
+
+def test_user_docs_name_no_internal_spec_or_development_paths():
+    for doc in USER_DOCS:
+        text = doc.read_text()
+        for internal in ("/work/", "§", "personalize_spec", "anchors.md", "../shared"):
+            assert internal not in text, f"{doc.relative_to(ROOT)} mentions {internal!r}"
+
+
+def test_user_docs_name_only_settings_and_flags_that_exist():
+    internal = {"TASTEMAKER_REGEN_DOCS", "TASTEMAKER_TEST_RAY_CLIENT"}  # the test suite's own switches
+    settings = {f"TASTEMAKER_{name.upper()}" for name in Settings.model_fields} | internal
+    for doc in USER_DOCS:
+        text = doc.read_text()
+        unknown = set(re.findall(r"TASTEMAKER_[A-Z_]*[A-Z]", text)) - settings
+        assert not unknown, f"{doc.relative_to(ROOT)} names settings that do not exist: {sorted(unknown)}"
+        for command, flags in re.findall(r"tastemaker (serve|quickstart|synthetic|settings)((?: +[^\s`|]+)*)",
+                                         text.replace("\\\n", " ")):
+            options = {o for p in cli.commands[command].params for o in [*p.opts, *p.secondary_opts]}
+            for flag in re.findall(r"(?<![\w-])--[a-z][a-z-]*", flags):
+                assert flag in options, f"{doc.relative_to(ROOT)}: `tastemaker {command}` has no {flag}"
