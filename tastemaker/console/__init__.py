@@ -22,10 +22,18 @@ def handle(req: Request) -> Reply:
         return overview(req)
     if path.startswith("/console/resource/"):
         return resource_page(req, unquote(path[len("/console/resource/"):]))
+    if path == "/console/compare":
+        from .compare import compare_page
+
+        return compare_page(req)
     if path.startswith("/console/static/"):
         found = static(path[len("/console/static/"):])
         if found is not None:
             return found
+    if path == "/console/api/events":
+        from .events_panel import events_api
+
+        return events_api(req)
     if path == "/console/api/jobs":
         from .lookup import find, region_of
 

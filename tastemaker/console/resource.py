@@ -19,7 +19,13 @@ Panel = Callable[[Request, Any, Record], str]
 
 def panels() -> dict[str, tuple[Panel, ...]]:
     """The panels of each kind, in page order (imported here so that each module stays on its own)."""
-    return {}
+    from .compare import solution_panel, version_panel
+    from .events_panel import events_panel
+    from .insights import dataset_panel
+    from .tryit import tryit_panel
+
+    return {"campaign": (tryit_panel,), "event_tracker": (events_panel,), "dataset": (dataset_panel,),
+            "solution": (solution_panel,), "solution_version": (version_panel,)}
 
 
 def related(ctx: Any, kind: str, record: Record) -> list[dict[str, Any]]:

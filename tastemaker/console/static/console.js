@@ -68,3 +68,74 @@ function drawCharts() {
 }
 
 document.addEventListener("DOMContentLoaded", () => { watchJobs(); drawCharts(); });
+
+// Events panel (event tracker page): poll /console/api/events every 2 s; new events are added on top (class
+// "new"), the per-minute chart, the totals and the user's events and recommendations are replaced; items that
+// entered the recommendations since the page loaded are marked "new".
+function cell(row, text, cls) {
+  const td = row.insertCell(-1);
+  td.textContent = text == null ? "" : String(text);
+  if (cls) td.className = cls;
+  return td;
+}
+
+function fmtTime(t) { return new Date(t * 1000).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC"); }
+
+function watchEvents() {
+  const panel = document.querySelector(".events-live[data-api]");
+  if (!panel) return;
+  const initial = new Set(JSON.parse(panel.querySelector(".effect").dataset.initial || "[]"));
+  const tick = async () => {
+    if (document.hidden) { setTimeout(tick, 2000); return; }
+    try {
+      const reply = await fetch(panel.dataset.api + "&after=" + encodeURIComponent(panel.dataset.after),
+                                {cache: "no-store"});
+      const data = await reply.json();
+      const body = panel.querySelector(".events-table tbody");
+      for (const e of (data.events || []).slice().reverse()) {  // oldest of the new ones first: newest ends on top
+        const row = body.insertRow(0);
+        row.className = "new";
+        row.dataset.eventId = e.id;
+        cell(row, fmtTime(e.timestamp), "nowrap"); cell(row, e.userId); cell(row, e.sessionId);
+        cell(row, e.itemId); cell(row, e.eventType); cell(row, e.eventValue, "num");
+      }
+      while (body.rows.length > 200) body.deleteRow(-1);
+      if ((data.events || []).length) { const empty = panel.querySelector(".events-empty"); if (empty) empty.remove(); }
+      panel.dataset.after = data.lastId;
+      for (const [k, v] of Object.entries(data.totals || {})) {
+        const n = panel.querySelector('[data-total="' + k + '"]');
+        if (n) n.textContent = Number(v).toLocaleString("en-US");
+      }
+      const holder = panel.querySelector("[data-chart]");
+      if (holder && holder.chart && data.minutes) {
+        holder.chart.data.labels = data.minutes.labels;
+        holder.chart.data.datasets[0].data = data.minutes.counts;
+        holder.chart.update();
+      }
+      const fx = data.effect || {};
+      const events = panel.querySelector(".effect-events tbody");
+      events.replaceChildren();
+      for (const e of fx.events || []) {
+        const row = events.insertRow(-1);
+        cell(row, fmtTime(e.timestamp), "nowrap"); cell(row, e.itemId); cell(row, e.eventType);
+        for (const v of e.metadata || []) cell(row, v);
+      }
+      const error = panel.querySelector(".effect-error");
+      error.hidden = !fx.error;
+      error.textContent = fx.error ? fx.error[0] + ": " + fx.error[1] : "";
+      const items = panel.querySelector(".effect-items tbody");
+      items.replaceChildren();
+      (fx.items || []).forEach((item, i) => {
+        const row = items.insertRow(-1);
+        row.dataset.item = item.itemId;
+        if (!initial.has(item.itemId)) row.className = "new";
+        cell(row, i + 1, "num"); cell(row, item.itemId); cell(row, item.scoreText, "num");
+        for (const v of item.metadata || []) cell(row, v);
+      });
+    } catch (e) { /* the server is restarting: try again */ }
+    setTimeout(tick, 2000);
+  };
+  setTimeout(tick, 2000);
+}
+
+document.addEventListener("DOMContentLoaded", watchEvents);
