@@ -49,3 +49,40 @@ def demo(tmp_path_factory) -> Demo:
         yield demo
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Headless Chromium (Debian's, through Playwright) for the session; skips when either is not installed."""
+    from tests.console import browser
+
+    browser.require()
+    with browser.launch() as launched:
+        yield launched
+
+
+@pytest.fixture
+def console_pages(chromium, demo):
+    """open(**context options) -> a new page on the demo server (default 1280x800; browser.PHONE for a phone).
+    The test fails if any of them saw a JS error, a console error or a failed / >= 400 request for /console."""
+    from tests.console import browser
+
+    opened = []
+
+    def open_(**options):
+        page = browser.open_page(chromium, demo.server.url, **options)
+        opened.append(page)
+        return page
+
+    yield open_
+    problems = [p for page in opened for p in page.problems]
+    for page in opened:
+        page.context.close()
+    if problems:
+        pytest.fail("the console's pages had problems:\n" + "\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def console_page(console_pages):
+    """One desktop (1280x800) page on the demo server, checked like console_pages'."""
+    return console_pages()
