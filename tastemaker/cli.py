@@ -75,6 +75,7 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, executor: s
         service.lock.update(mode="serve", address=settings.host, port=sock.getsockname()[1])
     click.echo(f"Tastemaker {__version__} on http://{settings.host}:{settings.port} (data in {settings.data_dir}, "
                f"{settings.executor} executor" + (f", {processes} processes)" if processes > 1 else ")"))
+    click.echo(f"Console: http://{settings.host}:{settings.port}/console")
     if processes > 1:
         from .server_group import serve_group, settings_to_environment
 
