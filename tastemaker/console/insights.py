@@ -56,6 +56,29 @@ def time_buckets(timestamps: Any) -> tuple[str, list[str], list[int]]:
     return "month", labels.tolist(), counts.tolist()
 
 
+def collapse_gaps(labels: list[str], counts: list[int], unit: str, longest: int = 6) -> tuple[list[str], list[int]]:
+    """Runs of more than `longest` empty buckets become one '… N empty weeks …' bucket, so that events streamed
+    today do not squeeze years-old imported data into a corner of the chart."""
+    out_labels: list[str] = []
+    out_counts: list[int] = []
+    start = 0
+    while start < len(counts):
+        end = start
+        while end < len(counts) and counts[end] == 0:
+            end += 1
+        if end - start > longest:
+            out_labels.append(f"… {end - start} empty {unit}s …")
+            out_counts.append(0)
+        else:
+            out_labels += labels[start:end]
+            out_counts += counts[start:end]
+        if end < len(counts):
+            out_labels.append(labels[end])
+            out_counts.append(counts[end])
+        start = end + 1
+    return out_labels, out_counts
+
+
 def value_counts(column: pa.ChunkedArray | pa.Array, limit: int | None = None) -> list[tuple[Any, int]]:
     """(value, count) most frequent first (ties by value); a missing value shows as None."""
     counted = pc.value_counts(column)
@@ -87,7 +110,8 @@ def interaction_insights(table: pa.Table, items: pa.Table | None = None) -> dict
     out["event_types"] = value_counts(events) if events is not None else []
     stamps = _column(table, "TIMESTAMP")
     ts = pc.drop_null(stamps).to_numpy() if stamps is not None else np.zeros(0, np.int64)
-    out["unit"], out["days"], out["per_time"] = time_buckets(ts)
+    out["unit"], labels, counts = time_buckets(ts)
+    out["days"], out["per_time"] = collapse_gaps(labels, counts, out["unit"])
     out["first"], out["last"] = (int(ts.min()), int(ts.max())) if len(ts) else (None, None)
     value = _column(table, "EVENT_VALUE")
     if value is not None and value.null_count < len(value):

@@ -187,3 +187,15 @@ def test_dataset_pages_have_the_insights_charts(demo, dataset_type):
     html = panel(demo, arn)
     charts = re.findall(r'data-chart="([^"]+)"', html)
     assert charts and all(f'<script type="application/json" id="{c}">' in html for c in charts)
+
+
+def test_long_empty_stretches_of_the_timeline_collapse_into_one_bucket():
+    from tastemaker.console.insights import collapse_gaps
+
+    labels = [f"w{n}" for n in range(20)]
+    counts = [3, 0, 2, *[0] * 10, 5, 0, 0, 1, 0, 0, 0]
+    got_labels, got_counts = collapse_gaps(labels, counts, "week")
+    assert got_labels == ["w0", "w1", "w2", "… 10 empty weeks …", "w13", "w14", "w15", "w16", "w17", "w18", "w19"]
+    assert got_counts == [3, 0, 2, 0, 5, 0, 0, 1, 0, 0, 0]
+    assert collapse_gaps([], [], "day") == ([], [])
+    assert collapse_gaps(["a"] * 8, [0] * 8, "day") == (["… 8 empty days …"], [0])
