@@ -51,9 +51,9 @@ def demo(tmp_path_factory) -> Demo:
         server.stop()
 
 
-@pytest.fixture(scope="session")
-def chromium():
-    """Headless Chromium (Debian's, through Playwright) for the session; skips when either is not installed."""
+@pytest.fixture(scope="module")  # not longer: Playwright's sync API keeps an event loop running in this process
+def chromium():              # while it is open, and later tests here that call asyncio.run() would fail
+    """Headless Chromium (Debian's, through Playwright) for a test module; skips when either is not installed."""
     from tests.console import browser
 
     browser.require()
