@@ -19,7 +19,6 @@ from .serving.warmup import needed_load
 DEFAULT_RESULTS = 25
 MAX_RESULTS = 500
 MAX_WITH_METADATA = 50
-USER_OPTIONAL = ("aws-trending-now",)
 
 
 def pending(ctx: Context, body: bytes) -> Load | None:
@@ -71,7 +70,7 @@ def _check_target(served: ServedModel, record: dict, user_id: str | None, item_i
     if kind == "RELATED_ITEMS" and not item_id:
         raise InvalidInputException(
             f"Campaign {record['arn']} recommends related items ({served.recipe_name}): itemId is required.")
-    if kind == "USER_PERSONALIZATION" and not user_id and served.recipe_name not in USER_OPTIONAL:
+    if kind == "USER_PERSONALIZATION" and not user_id and not served.recipe.user_optional:
         raise InvalidInputException(
             f"Campaign {record['arn']} recommends for users ({served.recipe_name}): userId is required.")
 

@@ -23,16 +23,16 @@ SEGMENT_KEYS = ("batch_segment_job_arn", "job_name", "status", "creation_date_ti
 
 
 def _check_version(ctx: Context, solution_version_arn: str) -> dict[str, Any]:
-    from ..recipes.registry import get_recipe
+    from ..recipes.registry import recipe_class
 
     version = ctx.store.get("solution_version", solution_version_arn)
     if version.get("status") != ACTIVE:
         raise ResourceInUseException(
             f"Solution version {solution_version_arn} is {version.get('status')}; it must be ACTIVE.")
     recipe = str(version.get("recipe_arn") or "").rsplit("/", 1)[-1]
-    if recipe == "aws-trending-now":
-        raise InvalidInputException("Batch inference jobs are not available for aws-trending-now solution versions.")
-    if recipe and get_recipe(recipe).recipe_type not in BATCH_TYPES:
+    if recipe and not recipe_class(recipe).batch_inference:
+        raise InvalidInputException(f"Batch inference jobs are not available for {recipe} solution versions.")
+    if recipe and recipe_class(recipe).recipe_type not in BATCH_TYPES:
         raise InvalidInputException(f"Batch inference does not support {recipe} solution versions.")
     return version
 

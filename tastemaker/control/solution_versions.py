@@ -13,7 +13,6 @@ from ._common import create_with_job, new_record, require_active
 
 KIND = "solution_version"
 MAX_IN_FLIGHT = 20
-USER_PERSONALIZATION = ("aws-user-personalization", "aws-user-personalization-v2")
 
 
 def create_solution_version(ctx: Context, *, solution_arn: str, name: str | None = None,
@@ -62,8 +61,8 @@ def _recipe_arn(ctx: Context, solution: dict[str, Any], mode: str) -> str | None
 def _check_update(ctx: Context, solution: dict[str, Any]) -> None:
     recipe_arn = _recipe_arn(ctx, solution, "UPDATE")  # None: performAutoML before its first FULL version
     recipe = catalog.recipe_name(recipe_arn) if recipe_arn else None
-    if recipe is not None and (recipe not in USER_PERSONALIZATION
-                               or not hasattr(catalog.recipes().get(recipe), "update")):
+    found = catalog.recipes().get(recipe) if recipe is not None else None
+    if recipe is not None and (found is None or not found.incremental_update):
         raise InvalidInputException(
             f"trainingMode UPDATE is only for aws-user-personalization solutions; {solution['arn']} uses {recipe}.")
     if recipe is None or latest_full(ctx, solution["arn"]) is None:

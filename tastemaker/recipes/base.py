@@ -39,6 +39,35 @@ class Model(Protocol):
         """Everything needed to rebuild the model, as numpy arrays (saved as .npz; never pickle)."""
 
 
+class RecipeTraits:
+    """What a recipe is, declared on the recipe (read through the registry): how it serves, what it supports.
+    Recipes subclass this and override what differs from these defaults."""
+
+    name: ClassVar[str]
+    recipe_type: ClassVar[str]  # USER_PERSONALIZATION | RELATED_ITEMS | PERSONALIZED_RANKING | ...
+    returns_scores: ClassVar[bool] = True
+    """GetRecommendations / GetPersonalizedRanking answer a score per item (Personalize: not for popularity,
+    trending and related-items recipes)."""
+    user_independent: ClassVar[bool] = False
+    """The same list for every user (popularity count, trending now): served without a history."""
+    user_optional: ClassVar[bool] = False
+    """GetRecommendations without a userId is allowed although the recipe is USER_PERSONALIZATION."""
+    explores: ClassVar[bool] = False
+    """A campaign's itemExplorationConfig mixes new, little-interacted items into its lists."""
+    optimization_objective: ClassVar[bool] = False
+    """solutionConfig.optimizationObjective (an item attribute to favour) is supported."""
+    incremental_update: ClassVar[bool] = False
+    """trainingMode UPDATE refreshes the latest FULL model with new data (the recipe has `update`)."""
+    batch_inference: ClassVar[bool] = True
+    """CreateBatchInferenceJob accepts its solution versions."""
+    algorithm: ClassVar[str | None] = None
+    """Its algorithm's name in Personalize's catalogue where it differs from the recipe's."""
+    feature_transformation: ClassVar[str | None] = None
+    """The feature transformation Personalize pairs it with ('sims', 'JSON-percentile-filtering')."""
+    feature_defaults: ClassVar[bool] = False
+    """Its FeatureParameters give that feature transformation's default parameters."""
+
+
 class Recipe(Protocol):
     name: ClassVar[str]
     recipe_type: ClassVar[str]  # USER_PERSONALIZATION | RELATED_ITEMS | PERSONALIZED_RANKING | ...

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..data.types import History, TrainingData
 from ._common import ArrayModel, Params, item_stats, parse_params
-from .base import TrainingOptions
+from .base import RecipeTraits, TrainingOptions
 
 
 class PopularityModel(ArrayModel):
@@ -20,9 +20,12 @@ class PopularityModel(ArrayModel):
         return self.item_popularity.astype(np.float64)
 
 
-class PopularityCount:
+class PopularityCount(RecipeTraits):
     name: ClassVar[str] = "aws-popularity-count"
     recipe_type: ClassVar[str] = "USER_PERSONALIZATION"
+    returns_scores: ClassVar[bool] = False
+    user_independent: ClassVar[bool] = True
+    feature_transformation: ClassVar[str | None] = "sims"
     description: ClassVar[str] = "Most popular items: the most interactions from distinct users."
 
     class HyperParameters(Params):

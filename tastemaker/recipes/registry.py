@@ -13,8 +13,13 @@ RECIPES: dict[str, type] = {cls.name: cls for cls in (
     Sims, SimilarItems, PopularityCount, TrendingNow)}
 
 
-def get_recipe(name: str):
-    """A recipe instance by Personalize name (e.g. 'aws-sims'); KeyError if unknown."""
+def recipe_class(name: str) -> type:
+    """A recipe class by Personalize name (e.g. 'aws-sims'): what it is, declared on it; KeyError if unknown."""
     if name not in RECIPES:
         raise KeyError(f"unknown recipe {name!r}; known: {', '.join(sorted(RECIPES))}")
-    return RECIPES[name]()
+    return RECIPES[name]
+
+
+def get_recipe(name: str):
+    """A recipe instance by Personalize name (e.g. 'aws-sims'); KeyError if unknown."""
+    return recipe_class(name)()

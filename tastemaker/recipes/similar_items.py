@@ -8,7 +8,7 @@ import scipy.sparse as sp
 
 from ..data.types import TrainingData
 from ._common import Params, csr_arrays, hp, item_stats, parse_params, top_k_rows, user_item_matrix
-from .base import TrainingOptions
+from .base import RecipeTraits, TrainingOptions
 from .item_metadata import metadata_matrix
 from .sims import NeighborModel, cooccurrence_neighbors
 
@@ -29,9 +29,10 @@ def metadata_neighbors(meta: sp.csr_matrix, k: int, chunk: int = 1024) -> sp.csr
     return sp.vstack(blocks).tocsr()
 
 
-class SimilarItems:
+class SimilarItems(RecipeTraits):
     name: ClassVar[str] = "aws-similar-items"
     recipe_type: ClassVar[str] = "RELATED_ITEMS"
+    returns_scores: ClassVar[bool] = False
     description: ClassVar[str] = "Similar items from co-interactions and item metadata (cold items included)."
 
     class HyperParameters(Params):

@@ -9,7 +9,7 @@ import scipy.sparse as sp
 from ..data.types import History, Interactions, TrainingData
 from ._common import (ArrayModel, Params, csr_arrays, csr_from, history_length_filter, hp, item_stats,
                       parse_params, popularity_fallback, recency_weights, top_k_rows, top_n, user_item_matrix)
-from .base import TrainingOptions
+from .base import RecipeTraits, TrainingOptions
 
 NEIGHBOR_DECAY = 0.8  # default recency decay of the newest items' neighbour lists in history-based scores
 
@@ -129,9 +129,12 @@ class NeighborModel(ArrayModel):
         return ids, raw[ids]
 
 
-class Sims:
+class Sims(RecipeTraits):
     name: ClassVar[str] = "aws-sims"
     recipe_type: ClassVar[str] = "RELATED_ITEMS"
+    returns_scores: ClassVar[bool] = False
+    feature_transformation: ClassVar[str | None] = "sims"
+    feature_defaults: ClassVar[bool] = True
     description: ClassVar[str] = "Items frequently interacted with together (item-to-item co-occurrence)."
 
     class HyperParameters(Params):

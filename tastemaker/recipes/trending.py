@@ -8,7 +8,7 @@ from pydantic import Field
 
 from ..data.types import History, TrainingData
 from ._common import ArrayModel, Params, item_stats, parse_params, popularity_fallback
-from .base import TrainingOptions
+from .base import RecipeTraits, TrainingOptions
 
 WINDOW_SECONDS = {"30 minutes": 1800, "1 hour": 3600, "2 hours": 7200, "3 hours": 10800, "1 day": 86400}
 
@@ -35,9 +35,14 @@ class TrendingModel(ArrayModel):
         return self._scores
 
 
-class TrendingNow:
+class TrendingNow(RecipeTraits):
     name: ClassVar[str] = "aws-trending-now"
     recipe_type: ClassVar[str] = "USER_PERSONALIZATION"
+    returns_scores: ClassVar[bool] = False
+    user_independent: ClassVar[bool] = True
+    user_optional: ClassVar[bool] = True
+    algorithm: ClassVar[str | None] = "aws-trending-now-custom"
+    batch_inference: ClassVar[bool] = False
     description: ClassVar[str] = "Items gaining popularity fastest between consecutive time windows."
 
     class HyperParameters(Params):

@@ -16,7 +16,7 @@ from ._common import (ArrayModel, Params, csr_arrays, csr_from, history_length_f
                       parse_params, popularity_fallback, rank_scores, recency_weights, user_item_matrix,
                       weighted_user_item_matrix)
 from .als import fit_als, fold_in
-from .base import TrainingOptions
+from .base import RecipeTraits, TrainingOptions
 from .ease import fit_ease, head_items
 from .item_metadata import creation_times, metadata_matrix, metadata_popularity, profile_match
 from .sequential import NEXT_ITEMS, fit_next_items, next_items_input, transitions
@@ -279,9 +279,12 @@ def less_popularity(best: dict, value: float, objective) -> dict:
     return best
 
 
-class UserPersonalization:
+class UserPersonalization(RecipeTraits):
     name: ClassVar[str] = "aws-user-personalization"
     recipe_type: ClassVar[str] = "USER_PERSONALIZATION"
+    explores: ClassVar[bool] = True
+    optimization_objective: ClassVar[bool] = True
+    incremental_update: ClassVar[bool] = True
     description: ClassVar[str] = ("Personalized recommendations from each user's history: collaborative (EASE, "
                                   "ALS), learned next-items, transition and repeat signals blended by weights "
                                   "learned on held-out rows of the training users.")
@@ -367,6 +370,7 @@ class UserPersonalization:
 
 class UserPersonalizationV2(UserPersonalization):
     name: ClassVar[str] = "aws-user-personalization-v2"
+    optimization_objective: ClassVar[bool] = False
     description: ClassVar[str] = "User-Personalization v2: the same model with Personalize's v2 parameters."
 
     class HyperParameters(Params):
@@ -389,10 +393,16 @@ class UserPersonalizationV2(UserPersonalization):
 class PersonalizedRanking(UserPersonalization):
     name: ClassVar[str] = "aws-personalized-ranking"
     recipe_type: ClassVar[str] = "PERSONALIZED_RANKING"
+    feature_transformation: ClassVar[str | None] = "JSON-percentile-filtering"
+    feature_defaults: ClassVar[bool] = True
+    explores: ClassVar[bool] = False
+    incremental_update: ClassVar[bool] = False
     description: ClassVar[str] = "Re-ranks a given list of items for a user (the User-Personalization model)."
 
 
 class PersonalizedRankingV2(UserPersonalizationV2):
     name: ClassVar[str] = "aws-personalized-ranking-v2"
     recipe_type: ClassVar[str] = "PERSONALIZED_RANKING"
+    explores: ClassVar[bool] = False
+    incremental_update: ClassVar[bool] = False
     description: ClassVar[str] = "Personalized-Ranking v2: re-ranks a given list (the User-Personalization model)."

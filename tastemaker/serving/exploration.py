@@ -5,14 +5,13 @@ from typing import Any
 
 import numpy as np
 
-EXPLORING_RECIPES = ("aws-user-personalization", "aws-user-personalization-v2")
 DEFAULTS = {"explorationWeight": "0.3", "explorationItemAgeCutOff": "30"}
 DAY_S = 86_400.0
 
 
 def settings(served: Any, config: dict[str, Any] | None) -> tuple[float, float]:
     """(weight, cut-off days) in force: the campaign's values, else Personalize's defaults; weight 0 off."""
-    if served.recipe_name not in EXPLORING_RECIPES:
+    if not served.recipe.explores:
         return 0.0, 0.0
     given = {**DEFAULTS, **((config or {}).get("item_exploration_config") or {})}
     return float(given["explorationWeight"]), float(given["explorationItemAgeCutOff"])

@@ -18,7 +18,6 @@ log = logging.getLogger(__name__)
 CAMPAIGN_TTL_S = 1.0
 RETRY_S = 10.0  # a model that failed to load in the background is tried again after this long
 FOLLOW_WAIT_S = 2.0  # syncWithLatestSolutionVersion: how long a request waits for the newest model to load
-NO_SCORE_RECIPES = ("aws-popularity-count", "aws-trending-now", "aws-sims", "aws-similar-items")
 
 
 @dataclass
@@ -29,6 +28,7 @@ class ServedModel:
     dataset_group_arn: str
     recipe_name: str
     recipe_type: str
+    recipe: Any  # the recipe class: its declared traits (user_independent, explores, ...)
     model: Any
     item_ids: np.ndarray
     index: dict[str, int]
@@ -50,19 +50,15 @@ class ServedModel:
         return self.popularity[ids] / total
 
 
-def _recipe_type(recipe_name: str) -> str:
-    from ..recipes.registry import get_recipe
-
-    return get_recipe(recipe_name).recipe_type
-
-
 def _build(ctx: Any, solution_version_arn: str) -> ServedModel:
+    from ..recipes.registry import recipe_class
     from ..training.artifacts import load_model
 
     version = ctx.store.get("solution_version", solution_version_arn)
     recipe_name, model = load_model(ctx, solution_version_arn)
     recipe_name = str(recipe_name).rsplit("/", 1)[-1]
-    recipe_type = _recipe_type(recipe_name)
+    recipe = recipe_class(recipe_name)
+    recipe_type = recipe.recipe_type
     item_ids = np.asarray(model.item_ids).astype(str).astype(object)
     popularity = np.asarray(getattr(model, "item_popularity", np.zeros(len(item_ids))), dtype=np.float64)
     first_seen = np.asarray(getattr(model, "item_first_seen", np.full(len(item_ids), np.nan)), dtype=np.float64)
@@ -72,8 +68,7 @@ def _build(ctx: Any, solution_version_arn: str) -> ServedModel:
         index={str(v): i for i, v in enumerate(item_ids)},
         popular=np.argsort(-popularity, kind="stable").astype(np.int64), popularity=popularity,
         first_seen=first_seen, created=getattr(model, "item_created", None),
-        returns_scores=recipe_type in ("USER_PERSONALIZATION", "PERSONALIZED_RANKING")
-        and recipe_name not in NO_SCORE_RECIPES,
+        recipe=recipe, returns_scores=recipe.returns_scores,
     )
 
 

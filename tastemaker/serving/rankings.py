@@ -15,7 +15,6 @@ from .items import item_columns
 DEPTH = 1000  # cached prefix of the ranking; deeper requests are computed on the spot
 COLD_DEPTH = 200  # best-ranked exploration candidates kept beside it
 MAX_ENTRIES = 8192
-USER_INDEPENDENT = ("aws-popularity-count", "aws-trending-now")
 _lock = threading.Lock()
 
 
@@ -33,7 +32,7 @@ def metadata_values(ctx: Any, served: Any, group: GroupHistories, user_id: str |
     users from it (user-personalization trained with Users metadata); None otherwise."""
     columns = getattr(served.model, "metadata_columns", None)
     if not columns or user_id is None or served.recipe_type == "RELATED_ITEMS" \
-            or served.recipe_name in USER_INDEPENDENT:
+            or served.recipe.user_independent:
         return None
     rows = group.users.get(user_id)
     if rows is not None and len(rows.codes):
@@ -48,7 +47,7 @@ def _key(served: Any, group: GroupHistories, user_id: str | None, item_id: str |
          values: tuple | None = None) -> tuple | None:
     if served.recipe_type == "RELATED_ITEMS":
         return (served.solution_version_arn, "item", item_id, cold)
-    if served.recipe_name in USER_INDEPENDENT:
+    if served.recipe.user_independent:
         return (served.solution_version_arn, "everyone", None, cold)
     if values is not None:
         return (served.solution_version_arn, "metadata", values, cold)
@@ -68,7 +67,7 @@ def _full(served: Any, group: GroupHistories, user_id: str | None, item_id: str 
         if item is not None:
             ids, scores = served.model.similar(item, n)
             return np.asarray(ids, np.int64), np.asarray(scores, np.float64)
-    elif served.recipe_name in USER_INDEPENDENT:  # the same list for everyone (trending, popularity)
+    elif served.recipe.user_independent:  # the same list for everyone (trending, popularity)
         ids, scores = served.model.recommend(History(np.zeros(0, np.int32)), n)
         return np.asarray(ids, np.int64), np.asarray(scores, np.float64)
     else:

@@ -16,8 +16,8 @@ from pydantic import ValidationError
 
 from ..data.build import interactions_from_table
 from ..data.types import History, TrainingData
-from ..recipes.base import TrainingOptions
-from ..recipes.registry import get_recipe
+from ..recipes.base import RecipeTraits, TrainingOptions
+from ..recipes.registry import get_recipe, recipe_class
 
 GROUP_A = [f"a{i}" for i in range(5)]
 GROUP_B = [f"b{i}" for i in range(5)]
@@ -92,6 +92,20 @@ class RecipeContract:
         assert recipe.name == self.recipe_name
         assert recipe.recipe_type in {"USER_PERSONALIZATION", "PERSONALIZED_RANKING", "RELATED_ITEMS"}
         assert recipe.description
+
+    def test_declared_traits_hold(self):
+        """What the recipe declares about itself (recipes.base.RecipeTraits) is consistent with what it does."""
+        cls = recipe_class(self.recipe_name)
+        assert issubclass(cls, RecipeTraits)
+        if cls.incremental_update:  # trainingMode UPDATE calls it
+            assert callable(getattr(cls, "update", None))
+        if cls.user_independent or cls.explores or cls.user_optional:
+            assert cls.recipe_type == "USER_PERSONALIZATION"
+        if cls.feature_defaults:
+            assert cls.feature_transformation
+        assert all(isinstance(getattr(cls, trait), bool) for trait in (
+            "returns_scores", "user_independent", "user_optional", "explores", "optimization_objective",
+            "incremental_update", "batch_inference", "feature_defaults"))
 
     def test_model_attributes(self, model, data):
         n = data.interactions.n_items

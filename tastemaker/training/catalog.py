@@ -15,19 +15,6 @@ FEATURE_PREFIX = "arn:aws:personalize:::feature-transformation/"
 CATALOGUE_DATE = dt.datetime(2026, 11, 27, tzinfo=dt.timezone.utc).timestamp()
 """When this catalogue was written: the creation/last-updated time every recipe reports."""
 
-ALGORITHM_NAMES = {"aws-trending-now": "aws-trending-now-custom"}
-"""Algorithms whose name differs from their recipe's."""
-
-FEATURE_TRANSFORMATIONS = {
-    "aws-popularity-count": "sims",
-    "aws-sims": "sims",
-    "aws-personalized-ranking": "JSON-percentile-filtering",
-}
-"""Recipes that Personalize pairs with a named feature transformation."""
-
-FEATURE_DEFAULTS_FROM = {"sims": "aws-sims", "JSON-percentile-filtering": "aws-personalized-ranking"}
-"""Which recipe's FeatureParameters give a feature transformation's default parameters."""
-
 LEGACY = {"aws-hrnn", "aws-hrnn-metadata", "aws-hrnn-coldstart"}
 
 
@@ -65,7 +52,7 @@ def recipe_by_name(name: str) -> type:
 
 
 def algorithm_name(recipe: str) -> str:
-    return ALGORITHM_NAMES.get(recipe, recipe)
+    return getattr(recipes().get(recipe), "algorithm", None) or recipe
 
 
 def recipe_for_algorithm(algorithm_arn_: str) -> tuple[str, type]:
@@ -77,15 +64,15 @@ def recipe_for_algorithm(algorithm_arn_: str) -> tuple[str, type]:
 
 
 def feature_transformation(recipe: str) -> str | None:
-    name = FEATURE_TRANSFORMATIONS.get(recipe)
+    name = getattr(recipes().get(recipe), "feature_transformation", None)
     return feature_transformation_arn(name) if name else None
 
 
 def feature_defaults_recipe(ft_arn: str) -> tuple[str, type]:
     """(feature transformation name, recipe class giving its defaults)."""
     name = ft_arn[len(FEATURE_PREFIX):] if ft_arn.startswith(FEATURE_PREFIX) else ""
-    source = FEATURE_DEFAULTS_FROM.get(name)
-    found = recipes().get(source or "")
+    found = next((cls for cls in recipes().values() if cls.feature_defaults and cls.feature_transformation == name),
+                 None) if name else None
     if found is None:
         raise ResourceNotFoundException(f"Resource Arn {ft_arn} does not exist.")
     return name, found

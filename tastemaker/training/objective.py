@@ -9,9 +9,8 @@ import pyarrow as pa
 from ..data.types import ItemObjective, TrainingData
 from ..domain.avro import field_type
 from ..errors import InvalidInputException
+from ..recipes.registry import RECIPES
 
-RECIPES = ("aws-user-personalization", "aws-personalized-ranking")
-"""The recipes Personalize documents an optimization objective for."""
 SHARE = {"LOW": 0.1, "MEDIUM": 0.25, "HIGH": 0.5}
 """The part of an item's score that comes from its objective rank (the rest is its relevance)."""
 NUMERIC = ("int", "long", "float", "double")
@@ -32,8 +31,9 @@ def check_objective(recipe_name: str, config: dict[str, Any] | None, item_fields
     if objective is None:
         return
     attribute, _ = objective
-    if recipe_name not in RECIPES:
-        raise InvalidInputException(f"solutionConfig.optimizationObjective is supported by {' and '.join(RECIPES)} "
+    supported = [name for name, cls in RECIPES.items() if cls.optimization_objective]
+    if recipe_name not in supported:
+        raise InvalidInputException(f"solutionConfig.optimizationObjective is supported by {' and '.join(supported)} "
                                     f"only; this solution uses {recipe_name}.")
     if item_fields is None:
         raise InvalidInputException(f"optimizationObjective.itemAttribute {attribute} needs an Items dataset in the "
