@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import datasets  # noqa: E402
 from tastemaker.data.build import interactions_from_table  # noqa: E402
 from tastemaker.data.types import TrainingData  # noqa: E402
-from tastemaker.evaluation.split import personalize_split  # noqa: E402
+from tastemaker.data.split import personalize_split  # noqa: E402
 from tastemaker.recipes import blend as bl  # noqa: E402
 from tastemaker.recipes._common import item_stats, user_item_matrix  # noqa: E402
 from tastemaker.recipes.base import TrainingOptions  # noqa: E402

@@ -22,7 +22,7 @@ from tastemaker.data.build import interactions_from_table  # noqa: E402
 from tastemaker.data.types import TrainingData  # noqa: E402
 from tastemaker.evaluation.metrics import EVENT_WEIGHTS_KEY  # noqa: E402
 from tastemaker.evaluation.offline import evaluate  # noqa: E402
-from tastemaker.evaluation.split import personalize_split, temporal_split  # noqa: E402
+from tastemaker.data.split import personalize_split, temporal_split  # noqa: E402
 from tastemaker.recipes.base import TrainingOptions  # noqa: E402
 from tastemaker.recipes.registry import get_recipe  # noqa: E402
 from tastemaker.training.events import apply_events_config, event_parameters  # noqa: E402

@@ -21,7 +21,7 @@ from tastemaker.data.build import interactions_from_table  # noqa: E402
 from tastemaker.data.types import ItemObjective, TrainingData  # noqa: E402
 from tastemaker.evaluation.metrics import REWARDS_KEY  # noqa: E402
 from tastemaker.evaluation.offline import evaluate, ranked_list  # noqa: E402
-from tastemaker.evaluation.split import personalize_split  # noqa: E402
+from tastemaker.data.split import personalize_split  # noqa: E402
 from tastemaker.recipes.base import TrainingOptions  # noqa: E402
 from tastemaker.recipes.registry import get_recipe  # noqa: E402
 from tastemaker.training.objective import SHARE  # noqa: E402

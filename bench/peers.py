@@ -8,7 +8,7 @@ import scipy.sparse as sp
 
 from tastemaker.data.types import History, Interactions
 from tastemaker.evaluation.offline import evaluate
-from tastemaker.evaluation.split import temporal_split
+from tastemaker.data.split import temporal_split
 from tastemaker.recipes._common import ArrayModel, item_stats, popularity_fallback, recency_weights, user_item_matrix
 from tastemaker.recipes.ease import fit_ease, head_items
 from tastemaker.recipes.sims import cooccurrence_neighbors

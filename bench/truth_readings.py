@@ -26,7 +26,7 @@ from tastemaker.data.build import interactions_from_table  # noqa: E402
 from tastemaker.data.types import Interactions, TrainingData  # noqa: E402
 from tastemaker.evaluation.metrics import METRIC_KEYS  # noqa: E402
 from tastemaker.evaluation.offline import evaluate  # noqa: E402
-from tastemaker.evaluation.split import EvalSplit, personalize_split  # noqa: E402
+from tastemaker.data.split import EvalSplit, personalize_split  # noqa: E402
 from tastemaker.recipes.base import TrainingOptions  # noqa: E402
 from tastemaker.recipes.registry import get_recipe  # noqa: E402
 

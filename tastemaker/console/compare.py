@@ -67,7 +67,7 @@ def hyperparameters(version: Record) -> dict[str, str]:
 
 def recipe_defaults(name: str) -> dict[str, str]:
     from ..training.catalog import recipes
-    from ..training.params import default_strings
+    from ..recipes.params import default_strings
 
     found = recipes().get(name)
     try:

@@ -8,7 +8,7 @@ from ..domain.arns import algorithm_arn
 from ..errors import InvalidInputException
 from ..training import catalog
 from ..training.hpo import DEFAULT_RESOURCE
-from ..training.params import default_ranges, default_strings
+from ..recipes.params import default_ranges, default_strings
 
 
 def list_recipes(ctx: Context, *, recipe_provider: str | None = None, domain: str | None = None) -> dict[str, Any]:

@@ -5,7 +5,7 @@ import numpy as np
 
 from ..data.types import History
 from .metrics import EVENT_WEIGHTS_KEY, REWARDS_KEY, aggregate, average_rewards, user_metrics, weighted_ndcg
-from .split import EvalSplit
+from ..data.split import EvalSplit
 
 def ranked_list(model, recipe_type: str, history: History, n: int, exclude_seen: bool,
                 related: str = "history") -> np.ndarray:

@@ -11,12 +11,12 @@ from pydantic import BaseModel
 
 from ..data.types import TrainingData
 from ..jobs.executors import FanOut, map_in_order
-from ..recipes._common import parse_params
+from ..recipes.params import parse_params, tunable_ranges
 from ..recipes.base import TrainingOptions
 from ..recipes.registry import get_recipe
 from .metrics import EVENT_WEIGHTS_KEY
 from .offline import evaluate
-from .split import EvalSplit, personalize_split
+from ..data.split import EvalSplit, personalize_split
 
 HPO_METRIC = "normalized_discounted_cumulative_gain_at_10"
 
@@ -39,25 +39,6 @@ def train_and_evaluate(data: TrainingData, recipe_name: str, params: dict[str, s
     model = recipe.train(_train_on(data, split), params, features, options)
     rewards = data.objective.values if data.objective is not None else None
     return evaluate(model, recipe.recipe_type, split, rewards=rewards), dict(split.info, recipe=recipe_name)
-
-
-def _default_ranges(recipe) -> dict[str, list]:
-    """Tunable fields with their documented bounds, in the snake_case hpoConfig range shape."""
-    ints, floats, cats = [], [], []
-    for name, field in recipe.HyperParameters.model_fields.items():
-        extra = field.json_schema_extra or {}
-        if not extra.get("tunable"):
-            continue
-        bounds = {type(m).__name__: m for m in field.metadata}
-        lo, hi = getattr(bounds.get("Ge"), "ge", None), getattr(bounds.get("Le"), "le", None)
-        if field.annotation is bool:
-            cats.append({"name": name, "values": ["true", "false"]})
-        elif field.annotation is int and lo is not None and hi is not None:
-            ints.append({"name": name, "min_value": int(lo), "max_value": int(hi)})
-        elif field.annotation is float and lo is not None and hi is not None:
-            floats.append({"name": name, "min_value": float(lo), "max_value": float(hi)})
-    return {"integer_hyper_parameter_ranges": ints, "continuous_hyper_parameter_ranges": floats,
-            "categorical_hyper_parameter_ranges": cats}
 
 
 def _suggest(trial: optuna.Trial, ranges: dict[str, list]) -> dict[str, str]:
@@ -83,7 +64,7 @@ def hpo(data: TrainingData, recipe_name: str, ranges: dict[str, list] | None, ma
     each round and `check` is called inside every trial's training: either may raise to stop the search (a
     stopped solution version). Returns (best params as strings, trials)."""
     recipe = get_recipe(recipe_name)
-    ranges = ranges if ranges and any(ranges.values()) else _default_ranges(recipe)
+    ranges = ranges if ranges and any(ranges.values()) else tunable_ranges(recipe.HyperParameters)
     outer = personalize_split(data.interactions, seed)
     inner = personalize_split(outer.train, seed + 1)
     train_data = dataclasses.replace(data, interactions=inner.train)

@@ -22,15 +22,6 @@ def hp(default: Any, description: str, *, ge: float | None = None, le: float | N
     return Field(default, ge=ge, le=le, description=description, json_schema_extra={"tunable": tunable})
 
 
-def parse_params(cls: type[BaseModel], values: BaseModel | dict[str, Any] | None) -> BaseModel:
-    """Validate Personalize's string map (or a model / dict) into `cls`; raises pydantic.ValidationError."""
-    if isinstance(values, cls):
-        return values
-    if isinstance(values, BaseModel):
-        values = values.model_dump()
-    return cls.model_validate(dict(values or {}))
-
-
 def softmax(scores: np.ndarray) -> np.ndarray:
     """Numerically stable softmax (float64 so that tiny probabilities survive)."""
     s = np.asarray(scores, dtype=np.float64)

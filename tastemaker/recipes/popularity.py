@@ -6,8 +6,9 @@ from typing import ClassVar
 import numpy as np
 
 from ..data.types import History, TrainingData
-from ._common import ArrayModel, Params, item_stats, parse_params
+from ._common import ArrayModel, Params, item_stats
 from .base import RecipeTraits, TrainingOptions
+from .params import parse_params
 
 
 class PopularityModel(ArrayModel):

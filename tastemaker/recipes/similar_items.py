@@ -7,8 +7,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..data.types import TrainingData
-from ._common import Params, csr_arrays, hp, item_stats, parse_params, top_k_rows, user_item_matrix
+from ._common import Params, csr_arrays, hp, item_stats, top_k_rows, user_item_matrix
 from .base import RecipeTraits, TrainingOptions
+from .params import parse_params
 from .item_metadata import metadata_matrix
 from .sims import NeighborModel, cooccurrence_neighbors
 

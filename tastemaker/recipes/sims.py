@@ -8,8 +8,9 @@ import scipy.sparse as sp
 
 from ..data.types import History, Interactions, TrainingData
 from ._common import (ArrayModel, Params, csr_arrays, csr_from, history_length_filter, hp, item_stats,
-                      parse_params, popularity_fallback, recency_weights, top_k_rows, top_n, user_item_matrix)
+                      popularity_fallback, recency_weights, top_k_rows, top_n, user_item_matrix)
 from .base import RecipeTraits, TrainingOptions
+from .params import parse_params
 
 NEIGHBOR_DECAY = 0.8  # default recency decay of the newest items' neighbour lists in history-based scores
 
@@ -57,7 +58,7 @@ def normalise(v: np.ndarray) -> np.ndarray:
 def learn_repeat(inter: Interactions, neighbors_of, seed: int) -> np.ndarray:
     """[weight, decay] of the history items' own score and the recency decay of their neighbour lists, chosen by
     NDCG@10 of every training user's newest 10% of rows (the neighbours fitted on the other rows)."""
-    from ..evaluation.split import temporal_split
+    from ..data.split import temporal_split
     from . import blend as bl
 
     split = temporal_split(inter, seed + 1)

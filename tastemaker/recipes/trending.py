@@ -7,8 +7,9 @@ import numpy as np
 from pydantic import Field
 
 from ..data.types import History, TrainingData
-from ._common import ArrayModel, Params, item_stats, parse_params, popularity_fallback
+from ._common import ArrayModel, Params, item_stats, popularity_fallback
 from .base import RecipeTraits, TrainingOptions
+from .params import parse_params
 
 WINDOW_SECONDS = {"30 minutes": 1800, "1 hour": 3600, "2 hours": 7200, "3 hours": 10800, "1 day": 86400}
 

@@ -10,13 +10,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..data.types import History, Interactions, TrainingData
-from ..evaluation.split import temporal_split
+from ..data.split import temporal_split
 from . import blend as bl
 from ._common import (ArrayModel, Params, csr_arrays, csr_from, history_length_filter, hp, item_stats,
-                      parse_params, popularity_fallback, rank_scores, recency_weights, user_item_matrix,
+                      popularity_fallback, rank_scores, recency_weights, user_item_matrix,
                       weighted_user_item_matrix)
 from .als import fit_als, fold_in
 from .base import RecipeTraits, TrainingOptions
+from .params import parse_params
 from .ease import fit_ease, head_items
 from .item_metadata import creation_times, metadata_matrix, metadata_popularity, profile_match
 from .sequential import NEXT_ITEMS, fit_next_items, next_items_input, transitions

@@ -47,7 +47,7 @@ def ml_latest_small_split(seed: int = 0):
     """ml-latest-small ratings (one row per rating) split with Personalize's protocol; None if absent."""
     import pyarrow.csv as pcsv
 
-    from ..evaluation.split import personalize_split
+    from ..data.split import personalize_split
     path = (SHARED_DATA / "ml-latest-small" / "ratings.csv").resolve()
     if not path.exists():
         return None

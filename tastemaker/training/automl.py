@@ -71,7 +71,7 @@ def choose_recipe(data: TrainingData, config: dict[str, Any] | None, seed: int,
     independent pieces handed to `fan_out` (the executor's map), PARALLEL_CANDIDATES at once.
     Returns (recipe name, {recipe name: metric})."""
     from ..evaluation.offline import evaluate
-    from ..evaluation.split import personalize_split, temporal_split
+    from ..data.split import personalize_split, temporal_split
     from ..recipes.base import TrainingOptions
     from ..recipes.registry import get_recipe
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from ..errors import InvalidInputException
 from .events import check_events_config
 from .hpo import resource_limits, search_space
-from .params import parse_params
+from ..recipes.params import parse_params
 
 ALGORITHM = "solutionConfig.algorithmHyperParameters"
 FEATURES = "solutionConfig.featureTransformationParameters"

@@ -6,7 +6,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..errors import InvalidInputException
-from .params import CATEGORICAL, bounds, choices, is_tunable, kind_of, parse_value
+from ..recipes.params import CATEGORICAL, bounds, is_tunable, kind_of, parse_value, tunable_ranges
 
 MAX_TRAINING_JOBS = 40  # Personalize's documented ceilings for hpoResourceConfig
 MAX_PARALLEL_JOBS = 10
@@ -57,18 +57,8 @@ def search_space(model: type[BaseModel], ranges: dict[str, Any] | None) -> list[
 
 
 def _defaults(model: type[BaseModel]) -> list[dict[str, Any]]:
-    out = []
-    for name, field in model.model_fields.items():
-        if not is_tunable(field):
-            continue
-        kind = kind_of(field)
-        if kind == CATEGORICAL:
-            values = [parse_value(name, field, c, "defaults") for c in choices(field)]
-            out.append({"name": name, "kind": kind, "values": values})
-        else:
-            low, high = bounds(field)
-            out.append({"name": name, "kind": kind, "min": low, "max": high})
-    return out
+    ranges = tunable_ranges(model)
+    return [_check_range(model, kind, entry) for kind, key in _LISTS.items() for entry in ranges[key]]
 
 
 def _check_range(model: type[BaseModel], kind: str, entry: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from .config import event_value_threshold, training_columns, typed_params
 from .events import apply_events_config, event_parameters
 from .objective import item_objective
 from .hpo import resource_limits, search_space
-from .params import format_value, parse_params, to_strings
+from ..recipes.params import format_value, parse_params, to_strings
 
 MIN_INTERACTIONS = 1000
 MIN_USERS = 25

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pydantic import ValidationError
 
 from tastemaker.data.types import TrainingData
 from tastemaker.evaluation.metrics import METRIC_KEYS
 from tastemaker.evaluation.offline import evaluate
+from tastemaker.errors import InvalidInputException
 from tastemaker.evaluation.pipeline import hpo, train_and_evaluate
-from tastemaker.evaluation.split import personalize_split
+from tastemaker.data.split import personalize_split
 from tastemaker.recipes.base import TrainingOptions
 from tastemaker.recipes.registry import get_recipe
 from tastemaker.testing.recipes import checkerboard
@@ -65,7 +65,7 @@ def test_train_and_evaluate_with_string_params(data):
     again, _ = train_and_evaluate(data, "aws-sims", {"popularity_discount_factor": "0.7",
                                                       "min_cointeraction_count": "1"}, {}, seed=4)
     assert again == metrics  # seeded: reproducible
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInputException, match="popularity_discount_factor"):
         train_and_evaluate(data, "aws-sims", {"popularity_discount_factor": "2"}, {}, seed=0)
 
 

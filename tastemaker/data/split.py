@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..data.types import History, Interactions
+from .types import History, Interactions
 
 TEST_FRACTION = 0.1
 # what a held-out user's truth is: the documented newest 10% of rows, or only the first of them (the next item)

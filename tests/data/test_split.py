@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tastemaker.data.build import interactions_from_table
-from tastemaker.evaluation.split import personalize_split, truth_count
+from tastemaker.data.split import personalize_split, truth_count
 
 
 def make(lengths: list[int], tie: bool = False):
@@ -70,7 +70,7 @@ def test_split_partitions_rows(lengths, seed):
 
 
 def test_temporal_split_holds_out_every_users_newest_rows_and_trains_on_the_rest():
-    from tastemaker.evaluation.split import temporal_split
+    from tastemaker.data.split import temporal_split
     inter = make([1, 5, 20])
     split = temporal_split(inter)
     assert split.test_users.tolist() == [1, 2]  # the one-row user only trains
@@ -100,7 +100,7 @@ def test_next_item_mode_keeps_the_users_and_inputs_and_holds_out_only_the_row_th
 def test_the_setting_offers_exactly_the_splits_truth_modes():
     from typing import get_args
 
-    from tastemaker.evaluation.split import TRUTH_MODES
+    from tastemaker.data.split import TRUTH_MODES
     from tastemaker.settings import Settings
     # the settings keep their own Literal so that importing them stays free of numpy (CLI start-up)
     assert get_args(Settings.model_fields["evaluation_truth"].annotation) == TRUTH_MODES

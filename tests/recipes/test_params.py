@@ -10,7 +10,7 @@ from tastemaker.errors import InvalidInputException
 from tastemaker.recipes.sims import Sims
 from tastemaker.training.config import check_config, check_schedule, typed_params
 from tastemaker.training.hpo import resource_limits, search_space
-from tastemaker.training.params import default_ranges, default_strings, parse_params, to_strings
+from tastemaker.recipes.params import default_ranges, default_strings, parse_params, to_strings
 
 
 class Demo(BaseModel):

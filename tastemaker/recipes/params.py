@@ -92,9 +92,16 @@ def parse_value(name: str, field: FieldInfo, text: Any, where: str) -> Any:
     return value
 
 
-def parse_params(model: type[BaseModel], values: dict[str, Any] | None, where: str,
-                 elsewhere: tuple[type[BaseModel], str] | None = None) -> BaseModel:
-    """Strings -> the recipe's typed model; unknown names are rejected with the known ones listed."""
+def parse_params(model: type[BaseModel], values: BaseModel | dict[str, Any] | None,
+                 where: str = "the hyperparameters", elsewhere: tuple[type[BaseModel], str] | None = None
+                 ) -> BaseModel:
+    """The one parser of hyperparameters: Personalize's strings (or typed values, or a model) -> the recipe's
+    typed model; unknown names are rejected with the known ones listed, bad values with their allowed range
+    (InvalidInputException)."""
+    if isinstance(values, model):
+        return values
+    if isinstance(values, BaseModel):
+        values = values.model_dump()
     typed = {}
     for name, text in (values or {}).items():
         field = model.model_fields.get(name)
@@ -138,3 +145,12 @@ def default_ranges(model: type[BaseModel]) -> dict[str, list[dict[str, Any]]]:
         out[f"{kind}_hyper_parameter_ranges"].append(
             {"name": name, "min_value": low, "max_value": high, "is_tunable": tunable})
     return out
+
+
+def tunable_ranges(model: type[BaseModel]) -> dict[str, list[dict[str, Any]]]:
+    """HPO's default search space: the tunable fields' documented ranges (default_ranges), in hpoConfig's
+    snake_case range shape; a numeric field without both bounds is left out."""
+    return {key: [{k: v for k, v in entry.items() if k != "is_tunable"} for entry in entries
+                  if entry["is_tunable"] and entry.get("min_value", 0) is not None
+                  and entry.get("max_value", 0) is not None]
+            for key, entries in default_ranges(model).items()}
