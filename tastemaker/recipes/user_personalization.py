@@ -24,6 +24,7 @@ from .sequential import NEXT_ITEMS, fit_next_items, next_items_input, transition
 from .user_segments import Segments, fit_segments
 
 BLEND_KEYS = ("w_cf", "cf_decay", "w_rep", "rep_decay", "w_tr", "w_pop", "w_als", "cf_idf", "w_seq")
+"""The order in which models saved before blend_names kept their weights."""
 DEFAULT_BLEND = {"w_cf": 1.0, "cf_decay": 1.0, "w_rep": 0.0, "rep_decay": 0.9, "w_tr": 0.0, "w_pop": 0.01,
                  "w_als": 0.0, "cf_idf": 0.0, "w_seq": 0.0}
 ALS = {"factors": 64, "iterations": 15, "alpha": 10.0, "reg": 0.05}  # implicit-ALS component
@@ -48,7 +49,8 @@ class UserPersonalizationModel(ArrayModel):
         self.ease_pos[self.ease_items] = np.arange(len(self.ease_items))
         self.trans = csr_from("trans", a)
         self.window = int(a["window"])
-        self.blend = {**DEFAULT_BLEND, **dict(zip(BLEND_KEYS, (float(v) for v in a["blend"])))}
+        names = [str(n) for n in a["blend_names"]] if "blend_names" in a else BLEND_KEYS  # older: by position
+        self.blend = {**DEFAULT_BLEND, **dict(zip(names, (float(v) for v in a["blend"])))}
         self.als_y = a.get("als_items", np.zeros((self.n_items, 0), dtype=np.float32))
         self.als_gram = self.als_y.T.astype(np.float64) @ self.als_y
         self.next_b = np.ascontiguousarray(a.get("next_b", np.zeros((0, 0), dtype=np.float32)))
@@ -192,7 +194,8 @@ def build_arrays(inter: Interactions, params, blend: dict, seed: int = 0,
     return {"item_ids": inter.item_ids, "item_popularity": pop, "item_first_seen": first,
             "ease_items": head, "ease_b": b, **csr_arrays("trans", trans), "window": np.asarray(params.bptt),
             "als_items": als, "next_b": nxt,
-            "blend": np.asarray([blend[k] for k in BLEND_KEYS], dtype=np.float64)}
+            "blend_names": np.asarray(list(blend), dtype=str),  # saved by name: keys may come and go
+            "blend": np.asarray(list(blend.values()), dtype=np.float64)}
 
 
 def effective_params(params):

@@ -5,6 +5,7 @@ import numpy as np
 
 from tastemaker.data.types import History
 from tastemaker.recipes.registry import RECIPES, get_recipe
+from tastemaker.recipes.user_personalization import BLEND_KEYS
 from tastemaker.testing.recipes import GROUP_A, GROUP_B, RecipeContract
 
 FAST_UP = {"hidden_dimension": "32"}  # a 1,280-item EASE keeps the real-data floor test quick
@@ -123,8 +124,22 @@ def test_user_personalization_loads_arrays_saved_before_the_als_component():
     from tastemaker.testing.recipes import checkerboard
     recipe = get_recipe("aws-user-personalization")
     arrays = recipe.train(checkerboard(), {}, {}, TrainingOptions()).arrays()
-    old = {k: v for k, v in arrays.items() if k != "als_items"}
-    old["blend"] = np.asarray(arrays["blend"][:6])  # the six blend keys of older models
+    old = {k: v for k, v in arrays.items() if k not in ("als_items", "blend_names")}
+    by_name = dict(zip(arrays["blend_names"], arrays["blend"]))
+    old["blend"] = np.asarray([by_name[k] for k in BLEND_KEYS[:6]])  # older models: six keys, by position
     loaded = recipe.load(old)
+    assert loaded.blend["w_cf"] == by_name["w_cf"] and loaded.blend["cf_decay"] == by_name["cf_decay"]
     ids, _ = loaded.recommend(History.of([0, 1]), 3)
     assert {str(loaded.item_ids[i]) for i in ids} <= set(GROUP_A)
+
+
+def test_user_personalization_saves_its_blend_weights_by_name():
+    from tastemaker.recipes.base import TrainingOptions
+    from tastemaker.testing.recipes import checkerboard
+    recipe = get_recipe("aws-user-personalization")
+    model = recipe.train(checkerboard(), {}, {}, TrainingOptions())
+    arrays = model.arrays()
+    assert list(arrays["blend_names"]) == list(model.blend) and len(arrays["blend"]) == len(model.blend)
+    shuffled = dict(arrays, blend_names=arrays["blend_names"][::-1], blend=arrays["blend"][::-1])
+    assert recipe.load(shuffled).blend == model.blend  # the order on disk does not matter
+
