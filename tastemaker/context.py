@@ -1,6 +1,7 @@
 """What a handler or a job gets: the store, the lake, job submission and fan-out, account, region and clock."""
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -8,8 +9,20 @@ from typing import Any
 
 from .jobs.executors import FanOut, map_in_order
 from .lake import Lake
+from .serving.state import ServingState
 from .settings import Settings
 from .store import Store
+
+
+@dataclass(eq=False)
+class Shared:
+    """Process-wide state of one service that is not serving's."""
+
+    metrics: Any = None
+    """The service's Prometheus metrics (observability/metrics.py), made at first use."""
+    dataset_write_locks: dict[str, threading.Lock] = field(default_factory=dict)
+    """Dataset ARN -> the lock that orders the writes of its bulk data in this process (imports, deletions)."""
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 @dataclass(frozen=True)
@@ -24,8 +37,11 @@ class Context:
     clock: Callable[[], float] = field(default=time.time)
     fan_out: FanOut = map_in_order
     """fan_out(fn, items, parallel) -> results: the executor's `map` for the independent pieces of one job."""
-    caches: dict[str, Any] = field(default_factory=dict)
-    """Process-wide caches (loaded models, filters) shared by every request of one service."""
+    serving: ServingState = field(default_factory=ServingState)
+    """What this process keeps to serve requests (owned by tastemaker.serving), shared by every request of one
+    service."""
+    shared: Shared = field(default_factory=lambda: Shared())
+    """Other process-wide state of one service: its metrics, the write locks of datasets."""
 
     def arn(self, path: str) -> str:
         """`arn:aws:personalize:<region>:<account>:<path>`."""

@@ -20,13 +20,13 @@ FORBIDDEN_PROPERTIES = ("userId", "sessionId", "eventType", "timestamp", "recomm
 
 def _tracker_group(ctx: Context, tracking_id: str) -> str:
     """Dataset group of a trackingId (cached: trackers never move)."""
-    key = "tracker:" + tracking_id
-    group = ctx.caches.get(key)
+    groups = ctx.serving.tracker_groups
+    group = groups.get(tracking_id)
     if group is None:
         found = [t for t in ctx.store.list("event_tracker") if t.get("tracking_id") == tracking_id]
         if not found:
             raise ResourceNotFoundException(f"No event tracker has trackingId {tracking_id}.")
-        group = ctx.caches[key] = found[0]["dataset_group_arn"]
+        group = groups[tracking_id] = found[0]["dataset_group_arn"]
     return group
 
 

@@ -62,7 +62,7 @@ class Service:
         if self._started:
             return
         self._started = True
-        self.base.caches["serving"] = True  # this process answers requests (a Ray worker's service does not)
+        self.base.serving.answers_requests = True  # a Ray worker's service does not
         if self.lock is not None:  # the only server of this store: whatever was running died with its process
             recover(self.base)
         if self.mode != "member":  # a group's parent swept before it started its members

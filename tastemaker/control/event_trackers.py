@@ -41,5 +41,5 @@ def list_event_trackers(ctx: Context, *, dataset_group_arn: str | None = None) -
 def delete_event_tracker(ctx: Context, *, event_tracker_arn: str) -> dict[str, Any]:
     record = ctx.store.get(KIND, event_tracker_arn)
     remove(ctx, KIND, event_tracker_arn)
-    ctx.caches.pop("tracker:" + record["tracking_id"], None)
+    ctx.serving.tracker_groups.pop(record["tracking_id"], None)
     return {}

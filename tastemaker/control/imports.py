@@ -24,7 +24,6 @@ log = logging.getLogger(__name__)
 
 KIND = "dataset_import_job"
 MAX_IN_FLIGHT = 5
-_locks_guard = threading.Lock()
 
 
 def create_dataset_import_job(ctx: Context, *, job_name: str, dataset_arn: str, data_source: dict[str, Any],
@@ -69,9 +68,8 @@ def _has_bulk_import(ctx: Context, dataset_arn: str) -> bool:
 
 def dataset_lock(ctx: Context, dataset_arn: str) -> threading.Lock:
     """One writer of a dataset's bulk data at a time in this process (imports, deletions)."""
-    with _locks_guard:
-        locks = ctx.caches.setdefault("dataset_write_locks", {})
-        return locks.setdefault(dataset_arn, threading.Lock())
+    with ctx.shared.lock:
+        return ctx.shared.dataset_write_locks.setdefault(dataset_arn, threading.Lock())
 
 
 def publish_version(ctx: Context, dataset: dict[str, Any], new_key: str, job_arn: str, rows: int) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 from ..context import Context
 from ..domain.status import ACTIVE, IN_FLIGHT
 from ..errors import InvalidInputException, ResourceInUseException
+from ..serving.models import forget_model
 from ..training import artifacts, catalog
 from ..training.config import check_config, check_schedule
 from ..training.automl import check_auto_ml
@@ -88,7 +89,7 @@ def delete_solution(ctx: Context, *, solution_arn: str) -> dict[str, Any]:
     for version in versions:
         ctx.store.delete(VERSION_KIND, version["arn"])
         artifacts.delete_model(ctx, version["arn"])
-        ctx.caches.get("models", {}).pop(version["arn"], None)  # the serving cache
+        forget_model(ctx, version["arn"])
     return {}
 
 

@@ -79,13 +79,13 @@ class QueueCollector(Collector):
 
 
 def metrics_of(ctx: Any) -> Metrics:
-    """The metrics of the service a context (or anything with `caches` and `store`) belongs to, made at first use."""
-    caches = ctx.caches
-    found = caches.get("metrics")
+    """The metrics of the service a context belongs to, made at first use."""
+    shared = ctx.shared
+    found = shared.metrics
     if found is None:
         with _guard:
-            found = caches.get("metrics")
+            found = shared.metrics
             if found is None:
                 store = getattr(ctx, "root_store", None) or getattr(ctx, "store", None)  # every account's jobs
-                found = caches["metrics"] = Metrics(store)
+                found = shared.metrics = Metrics(store)
     return found

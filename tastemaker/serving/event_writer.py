@@ -7,7 +7,6 @@ from concurrent.futures import Future
 from typing import Any
 
 MAX_BATCH_ROWS = 5000
-_guard = threading.Lock()
 
 
 class EventWriter:
@@ -57,10 +56,11 @@ class EventWriter:
 
 def writer(ctx: Any) -> EventWriter:
     """The process-wide writer of this service's store."""
-    found = ctx.caches.get("event_writer")
+    state = ctx.serving
+    found = state.event_writer
     if found is None:
-        with _guard:
-            found = ctx.caches.get("event_writer")
+        with state.lock:
+            found = state.event_writer
             if found is None:
-                found = ctx.caches["event_writer"] = EventWriter(ctx.store)
+                found = state.event_writer = EventWriter(ctx.store)
     return found

@@ -160,10 +160,7 @@ class _Slot:
 
 
 def _slot(ctx: Any, group_arn: str) -> _Slot:
-    cache = ctx.caches.get("histories")
-    if cache is None:
-        with _guard:
-            cache = ctx.caches.setdefault("histories", {})
+    cache = ctx.serving.histories
     found = cache.get(group_arn)
     if found is None:
         with _guard:
@@ -180,7 +177,7 @@ def reload(ctx: Any, group_arn: str) -> loading.Load:
         try:
             group = build(ctx, group_arn, version(ctx, "reload:" + group_arn))
             _catch_up(ctx, group, force=True)
-            for served in list(ctx.caches.get("models", {}).values()):
+            for served in list(ctx.serving.models.values()):
                 if served.dataset_group_arn == group_arn:
                     _model_codes(served, group)
         except BaseException:

@@ -58,7 +58,7 @@ def _load(ctx: Any, group_arn: str, dataset_type: str) -> ItemColumns:
 
 def reload(ctx: Any, group_arn: str, dataset_type: str = "ITEMS") -> loading.Load:
     """The load of the group's item (or user) metadata in flight, or one started now on a background thread."""
-    cache = ctx.caches.setdefault("columns:" + dataset_type, {})
+    cache = ctx.serving.columns[dataset_type]
 
     def work() -> ItemColumns:
         found = _load(ctx, group_arn, dataset_type)
@@ -72,7 +72,7 @@ def reload(ctx: Any, group_arn: str, dataset_type: str = "ITEMS") -> loading.Loa
 
 def item_columns(ctx: Any, group_arn: str, dataset_type: str = "ITEMS") -> ItemColumns:
     """The group's item (or user) metadata, reloaded after PutItems/PutUsers or a new import."""
-    cache = ctx.caches.setdefault("columns:" + dataset_type, {})
+    cache = ctx.serving.columns[dataset_type]
     wanted = version(ctx, "records:" + group_arn)
     while True:
         found = cache.get(group_arn)

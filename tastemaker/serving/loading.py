@@ -60,11 +60,7 @@ class Load:
 
 
 def _in_flight(ctx: Any) -> dict[str, Load]:
-    found = ctx.caches.get("loads")
-    if found is None:
-        with _guard:
-            found = ctx.caches.setdefault("loads", {})
-    return found
+    return ctx.serving.loads
 
 
 def current(ctx: Any, key: str) -> Load | None:

@@ -31,7 +31,7 @@ class FilterUse:
 def resolve_filter(ctx: Any, filter_arn: str, group_arn: str, values: dict[str, str] | None,
                    user_id: str | None, current_item: str | None) -> FilterUse:
     """The ACTIVE filter of the campaign's dataset group, compiled (record cached briefly)."""
-    cache = ctx.caches.setdefault("filter_records", {})
+    cache = ctx.serving.filter_records
     now = time.monotonic()
     hit = cache.get(filter_arn)
     if hit is None or now - hit[0] > FILTER_TTL_S:

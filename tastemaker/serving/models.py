@@ -74,7 +74,7 @@ def _build(ctx: Any, solution_version_arn: str) -> ServedModel:
 
 def served_model(ctx: Any, solution_version_arn: str) -> ServedModel:
     """The loaded model of a solution version (loaded once per process, on a background thread; callers wait)."""
-    found = ctx.caches.get("models", {}).get(solution_version_arn)
+    found = ctx.serving.models.get(solution_version_arn)
     if found is not None:
         return found
     return load_model(ctx, solution_version_arn).wait()
@@ -83,7 +83,7 @@ def served_model(ctx: Any, solution_version_arn: str) -> ServedModel:
 def load_model(ctx: Any, solution_version_arn: str) -> loading.Load:
     """The load of a solution version's model in flight, or one started now; once the model is in the cache, the
     histories of its dataset group load too, ahead of the first request."""
-    models = ctx.caches.setdefault("models", {})
+    models = ctx.serving.models
 
     def work() -> ServedModel:
         found = models.get(solution_version_arn)
@@ -108,10 +108,10 @@ def load_model(ctx: Any, solution_version_arn: str) -> loading.Load:
 def loaded_within(ctx: Any, solution_version_arn: str, seconds: float) -> bool:
     """Whether the model is loaded, waiting at most `seconds` for it; a load started here goes on in the background
     when it takes longer (a model that failed to load is tried again after RETRY_S)."""
-    models = ctx.caches.get("models", {})
+    models = ctx.serving.models
     if solution_version_arn in models:
         return True
-    failed = ctx.caches.setdefault("model_failures", {})
+    failed = ctx.serving.model_failures
     if time.monotonic() - failed.get(solution_version_arn, -RETRY_S) < RETRY_S:
         return False
     load = load_model(ctx, solution_version_arn)
@@ -126,7 +126,7 @@ def loaded_within(ctx: Any, solution_version_arn: str, seconds: float) -> bool:
 
 def campaign(ctx: Any, campaign_arn: str) -> dict[str, Any]:
     """The campaign record, cached for CAMPAIGN_TTL_S (updates in this process invalidate it at once)."""
-    cache = ctx.caches.setdefault("campaigns", {})
+    cache = ctx.serving.campaigns
     now = time.monotonic()
     hit = cache.get(campaign_arn)
     if hit is not None and now - hit[0] < CAMPAIGN_TTL_S:
@@ -158,4 +158,9 @@ def _follow_latest(ctx: Any, record: dict[str, Any]) -> dict[str, Any]:
 
 
 def forget_campaign(ctx: Any, campaign_arn: str) -> None:
-    ctx.caches.setdefault("campaigns", {}).pop(campaign_arn, None)
+    ctx.serving.campaigns.pop(campaign_arn, None)
+
+
+def forget_model(ctx: Any, solution_version_arn: str) -> None:
+    """Drop a solution version's loaded model (the version was deleted)."""
+    ctx.serving.models.pop(solution_version_arn, None)

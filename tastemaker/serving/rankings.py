@@ -108,10 +108,7 @@ def _build(served: Any, group: GroupHistories, user_id: str | None, item_id: str
 def ranking(ctx: Any, served: Any, group: GroupHistories, user_id: str | None, item_id: str | None,
             cold: np.ndarray | None = None, cold_key: Any = None) -> Ranking:
     """The cached ranking for this user (or item); computed once per history state."""
-    cache: OrderedDict = ctx.caches.get("rankings")
-    if cache is None:
-        with _lock:
-            cache = ctx.caches.setdefault("rankings", OrderedDict())
+    cache: OrderedDict = ctx.serving.rankings
     values = metadata_values(ctx, served, group, user_id)
     key = _key(served, group, user_id, item_id, cold_key, values)
     found = cache.get(key)

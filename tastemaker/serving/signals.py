@@ -1,4 +1,4 @@
-"""Change counters in ctx.caches: writers bump them, serving caches compare them to know when to refresh."""
+"""Change counters in ctx.serving: writers bump them, serving caches compare them to know when to refresh."""
 from __future__ import annotations
 
 import threading
@@ -8,11 +8,7 @@ _lock = threading.Lock()
 
 
 def _counters(ctx: Any) -> dict[str, int]:
-    found = ctx.caches.get("signals")
-    if found is None:
-        with _lock:
-            found = ctx.caches.setdefault("signals", {})
-    return found
+    return ctx.serving.signals
 
 
 def bump(ctx: Any, key: str) -> None:

@@ -40,7 +40,7 @@ def refresh_after_import(ctx: Any, dataset_group_arn: str) -> None:
     (histories when they are loaded or an ACTIVE campaign will need them; item and user metadata when loaded). The
     previous versions serve until the new ones are ready. Returns at once; does nothing in a process that serves
     no requests (a Ray worker running the import)."""
-    if not ctx.caches.get("serving"):
+    if not ctx.serving.answers_requests:
         return
     try:
         _refresh(ctx, dataset_group_arn)
@@ -56,19 +56,19 @@ def _refresh(ctx: Any, group_arn: str) -> None:
     elif histories.bulk_marker(ctx, group_arn, "INTERACTIONS") != group.bulk_marker:
         histories.reload(ctx, group_arn)
     for dataset_type in ("ITEMS", "USERS"):
-        found = ctx.caches.get("columns:" + dataset_type, {}).get(group_arn)
+        found = ctx.serving.columns[dataset_type].get(group_arn)
         if found is not None and histories.bulk_marker(ctx, group_arn, dataset_type) != found.marker:
             items.reload(ctx, group_arn, dataset_type)
 
 
 def needed_load(ctx: Any, campaign_arn: str) -> loading.Load | None:
     """The load a request on the campaign would wait for (its model, its group's first histories), starting it if
-    need be; found from the caches alone (never the store), so an event loop may call it. None: no wait known."""
-    hit = ctx.caches.get("campaigns", {}).get(campaign_arn)
+    need be; found from what serving holds alone (never the store), so an event loop may call it. None: no wait known."""
+    hit = ctx.serving.campaigns.get(campaign_arn)
     if hit is None:
         return None
     solution_version_arn = hit[1]["solution_version_arn"]
-    served = ctx.caches.get("models", {}).get(solution_version_arn)
+    served = ctx.serving.models.get(solution_version_arn)
     if served is None:
         return load_model(ctx, solution_version_arn)
     return histories.pending(ctx, served.dataset_group_arn)

@@ -170,7 +170,7 @@ def test_warm_campaigns_loads_models_and_histories_after_a_restart(tmp_path):
         ctx = emb.service.context()
         warm_campaigns(ctx)
         deadline = time.monotonic() + 60
-        while version not in ctx.caches.get("models", {}) or histories.loaded(ctx, group) is None:
+        while version not in ctx.serving.models or histories.loaded(ctx, group) is None:
             assert time.monotonic() < deadline, "warm_campaigns did not load the campaign"
             time.sleep(0.01)
         assert len(histories.loaded(ctx, group).users) == ss.N_USERS
