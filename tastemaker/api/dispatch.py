@@ -5,7 +5,7 @@ import importlib
 import logging
 import pkgutil
 from functools import cache
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import orjson
 from botocore import xform_name
@@ -15,6 +15,9 @@ from ..errors import InvalidInputException, ServiceError
 from . import codec, pagination
 from .spec import service_model
 from .validation import drop_unknown, validate
+
+if TYPE_CHECKING:
+    from ..context import Context
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +93,7 @@ def parse_request(op: OperationModel, body: bytes) -> dict[str, Any]:
     return codec.parse(op.input_shape, raw) or {}
 
 
-def call(ctx: Any, op: OperationModel, params: dict[str, Any]) -> dict[str, Any]:
+def call(ctx: Context, op: OperationModel, params: dict[str, Any]) -> dict[str, Any]:
     """Run the handler of `op` and return the wire-shaped (camelCase) result."""
     fn = handlers().get(op.name)
     if fn is None:
@@ -115,7 +118,7 @@ def error_status(service: str, code: str) -> int:
     return 400
 
 
-def invoke(ctx: Any, service: str, op: OperationModel, body: bytes) -> tuple[int, dict[str, Any]]:
+def invoke(ctx: Context, service: str, op: OperationModel, body: bytes) -> tuple[int, dict[str, Any]]:
     """Whole request cycle; returns (HTTP status, wire body). Never lets an exception escape."""
     try:
         return 200, call(ctx, op, parse_request(op, body))

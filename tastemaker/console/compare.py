@@ -4,7 +4,7 @@ behind each number. Also the metrics panels of a solution version's and a soluti
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .columns import recipe
@@ -12,6 +12,9 @@ from .lookup import Record, region_of
 from .progress import live
 from .templating import render, resource_url
 from .web import Reply, Request, html
+
+if TYPE_CHECKING:
+    from ..context import Context
 
 ORDER = ("normalized_discounted_cumulative_gain_at_5", "normalized_discounted_cumulative_gain_at_10",
          "normalized_discounted_cumulative_gain_at_25", "precision_at_5", "precision_at_10", "precision_at_25",
@@ -166,7 +169,7 @@ def compare_page(req: Request) -> Reply:
                        states=live(ctx, versions)))
 
 
-def version_panel(req: Request, ctx: Any, record: Record) -> str:
+def version_panel(req: Request, ctx: Context, record: Record) -> str:
     """A solution version's metrics (label, GetSolutionMetrics name, value) and its evaluation and HPO trials."""
     metrics = record.get("metrics") or {}
     evaluation = record.get("evaluation") or {}
@@ -177,7 +180,7 @@ def version_panel(req: Request, ctx: Any, record: Record) -> str:
                   base=record.get("base_solution_version_arn"), compare=compare, record=record)
 
 
-def solution_panel(req: Request, ctx: Any, record: Record) -> str:
+def solution_panel(req: Request, ctx: Context, record: Record) -> str:
     """A solution's newest ACTIVE version's headline metrics, and the way to compare its versions."""
     versions = ctx.store.list("solution_version", solution_arn=record["arn"])
     active = [v for v in versions if v.get("status") == "ACTIVE" and v.get("metrics")]

@@ -5,16 +5,19 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow.compute as pc
+
+if TYPE_CHECKING:
+    from ..context import Context
 
 _CACHE: OrderedDict[str, dict[str, int]] = OrderedDict()
 _LOCK = threading.Lock()
 _KEEP = 64
 
 
-def _bulk_counts(ctx: Any, dataset: dict[str, Any]) -> dict[str, int]:
+def _bulk_counts(ctx: Context, dataset: dict[str, Any]) -> dict[str, int]:
     """Rows and distinct ids of one imported dataset version (keyed by its lake key: a new import recounts)."""
     key = dataset.get("data_key")
     if not key:
@@ -38,7 +41,7 @@ def _bulk_counts(ctx: Any, dataset: dict[str, Any]) -> dict[str, int]:
     return counts
 
 
-def group_counts(ctx: Any, group_arn: str, datasets: list[dict[str, Any]] | None = None) -> dict[str, int | None]:
+def group_counts(ctx: Context, group_arn: str, datasets: list[dict[str, Any]] | None = None) -> dict[str, int | None]:
     """{users, items, interactions, events_today}; None where the group has no such data. Users and items are
     the larger of the metadata dataset's rows and the ids seen in interactions."""
     datasets = ctx.store.list("dataset", dataset_group_arn=group_arn) if datasets is None else datasets

@@ -4,13 +4,16 @@ events beside a campaign's current recommendations for them (through the runtime
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from .lookup import Record, find, region_of
 from .templating import render, resource_url
 from .tryit import invoke_runtime, item_metadata, metadata_of, recipe_of, score_text
 from .web import Reply, Request, json_reply
+
+if TYPE_CHECKING:
+    from ..context import Context
 
 ROWS = 50
 USER_ROWS = 10
@@ -37,7 +40,7 @@ def per_minute(times: list[float], now: float) -> dict[str, Any]:
     return {"start": start, "labels": labels, "counts": counts}
 
 
-def stats(ctx: Any, group_arn: str, now: float) -> dict[str, Any]:
+def stats(ctx: Context, group_arn: str, now: float) -> dict[str, Any]:
     """Events per minute over the last hour and totals (today UTC, last hour), from the events' sentAt."""
     day_start = now // 86400 * 86400
     times = ctx.store.event_times(group_arn, min(day_start, now - 3600))
@@ -46,7 +49,7 @@ def stats(ctx: Any, group_arn: str, now: float) -> dict[str, Any]:
                        "hour": sum(1 for t in times if now - 3600 <= t <= now + 60)}}
 
 
-def campaigns_of(ctx: Any, group_arn: str) -> list[dict[str, Any]]:
+def campaigns_of(ctx: Context, group_arn: str) -> list[dict[str, Any]]:
     """The group's ACTIVE campaigns that recommend from a user (or their newest item): not rankings."""
     out = []
     for solution in ctx.store.list("solution", dataset_group_arn=group_arn):
@@ -61,7 +64,7 @@ def campaigns_of(ctx: Any, group_arn: str) -> list[dict[str, Any]]:
     return out
 
 
-def effect(ctx: Any, group_arn: str, user_id: str, campaign: dict[str, Any] | None) -> dict[str, Any]:
+def effect(ctx: Context, group_arn: str, user_id: str, campaign: dict[str, Any] | None) -> dict[str, Any]:
     """The user's newest events and the campaign's recommendations for them now (GetRecommendations on the wire;
     a related-items campaign is asked about the user's newest item)."""
     events = sorted((_event(r) for r in ctx.store.recent_events(group_arn, limit=USER_ROWS, user_id=user_id)),
@@ -94,7 +97,7 @@ def effect(ctx: Any, group_arn: str, user_id: str, campaign: dict[str, Any] | No
     return out
 
 
-def snapshot(ctx: Any, tracker: Record, *, after: int = 0, user_id: str | None = None,
+def snapshot(ctx: Context, tracker: Record, *, after: int = 0, user_id: str | None = None,
              campaign_arn: str | None = None, now: float | None = None) -> dict[str, Any]:
     """What the panel shows, as JSON: events stored after event id `after` (of the 50 stored last; newest sentAt
     first), the last event id, per-minute counts, totals and the effect on the user (default: the newest event's user)."""
@@ -111,7 +114,7 @@ def snapshot(ctx: Any, tracker: Record, *, after: int = 0, user_id: str | None =
             "effect": effect(ctx, group_arn, user or "", campaign), "campaigns": campaigns}
 
 
-def events_panel(req: Request, ctx: Any, record: Record) -> str:
+def events_panel(req: Request, ctx: Context, record: Record) -> str:
     """The live events panel of an event tracker's page."""
     data = snapshot(ctx, record, user_id=req.arg("user").strip() or None, campaign_arn=req.arg("campaign") or None)
     chart = {"type": "bar", "data": {"labels": data["minutes"]["labels"],

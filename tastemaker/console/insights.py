@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -15,6 +15,9 @@ import pyarrow.compute as pc
 from ..domain import avro
 from .lookup import Record
 from .templating import render
+
+if TYPE_CHECKING:
+    from ..context import Context
 
 _CACHE: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
 _LOCK = threading.Lock()
@@ -167,7 +170,7 @@ def metadata_insights(table: pa.Table, fields: list[dict[str, Any]], id_name: st
     return {"rows": table.num_rows, "ids": int(pc.count_distinct(table[id_name]).as_py()), "columns": columns}
 
 
-def _records_mark(ctx: Any, dataset: Record | None) -> tuple:
+def _records_mark(ctx: Context, dataset: Record | None) -> tuple:
     if dataset is None:
         return ()
     records = ctx.store.records(dataset["arn"])
@@ -175,7 +178,7 @@ def _records_mark(ctx: Any, dataset: Record | None) -> tuple:
             max((r.get("updated") or 0 for r in records), default=0))
 
 
-def cache_key(ctx: Any, dataset: Record) -> tuple:
+def cache_key(ctx: Context, dataset: Record) -> tuple:
     """What the insights depend on: the dataset's imported data, the group's newest event, its PutItems/PutUsers
     records, and its data deletion jobs."""
     group = dataset["dataset_group_arn"]
@@ -187,7 +190,7 @@ def cache_key(ctx: Any, dataset: Record) -> tuple:
     return (*_records_mark(ctx, dataset), deletions)
 
 
-def compute(ctx: Any, dataset: Record) -> dict[str, Any] | None:
+def compute(ctx: Context, dataset: Record) -> dict[str, Any] | None:
     """The insights of one dataset (None when it holds no data yet)."""
     from ..data.loader import (
         load_interactions_table,
@@ -208,7 +211,7 @@ def compute(ctx: Any, dataset: Record) -> dict[str, Any] | None:
     return metadata_insights(table, schema_fields(ctx, dataset["arn"]), avro.ID_FIELD[kind])
 
 
-def insights(ctx: Any, dataset: Record) -> dict[str, Any] | None:
+def insights(ctx: Context, dataset: Record) -> dict[str, Any] | None:
     key = cache_key(ctx, dataset)
     with _LOCK:
         if key in _CACHE:
@@ -243,7 +246,7 @@ def charts(data: dict[str, Any], kind: str) -> list[tuple[str, dict[str, Any]]]:
             for c in data["columns"] if c.get("top") and c.get("distinct", 0) > 1][:6]
 
 
-def dataset_panel(req: Any, ctx: Any, record: Record) -> str:
+def dataset_panel(req: Any, ctx: Context, record: Record) -> str:
     """The 'Data insights' section of a dataset's page."""
     kind = record.get("dataset_type", "")
     data = insights(ctx, record)

@@ -3,9 +3,12 @@ own field names: the console never shows internal keys)."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
+
+if TYPE_CHECKING:
+    from ..context import Context
 
 Record = dict[str, Any]
 KINDS = ("dataset_group", "schema", "dataset", "dataset_import_job", "dataset_export_job", "solution",
@@ -40,7 +43,7 @@ def region_of(arn: str) -> str | None:
     return parts[3] or None if len(parts) == 6 and parts[0] == "arn" else None
 
 
-def find(ctx: Any, arn: str) -> tuple[str, Record] | None:
+def find(ctx: Context, arn: str) -> tuple[str, Record] | None:
     """(kind, stored record) of the resource with this ARN, or None. A recipe, algorithm or feature
     transformation ARN gives its catalogue entry (as DescribeRecipe… answers it)."""
     kind = GLOBAL.get(arn.split(":", 5)[-1].split("/", 1)[0]) if arn.startswith("arn:aws:personalize:::") else None
@@ -55,7 +58,7 @@ def find(ctx: Any, arn: str) -> tuple[str, Record] | None:
     return None
 
 
-def describe(ctx: Any, kind: str, arn: str) -> Record:
+def describe(ctx: Context, kind: str, arn: str) -> Record:
     """The resource as its Describe* operation answers it on the wire (camelCase), through the API's own code."""
     from ..api.dispatch import invoke
     from ..api.spec import service_model
@@ -68,7 +71,7 @@ def describe(ctx: Any, kind: str, arn: str) -> Record:
     return payload.get(key, {}) if status == 200 else {}
 
 
-def group_arn_of(ctx: Any, kind: str, record: Record) -> str | None:
+def group_arn_of(ctx: Context, kind: str, record: Record) -> str | None:
     """The dataset group a resource belongs to (None for schemas and what cannot be traced)."""
     if kind == "dataset_group":
         return record["arn"]
@@ -82,7 +85,7 @@ def group_arn_of(ctx: Any, kind: str, record: Record) -> str | None:
     return None
 
 
-def group_resources(ctx: Any, group_arn: str) -> dict[str, list[Record]]:
+def group_resources(ctx: Context, group_arn: str) -> dict[str, list[Record]]:
     """Everything of one dataset group, by kind, oldest first."""
     store = ctx.store
     datasets = store.list("dataset", dataset_group_arn=group_arn)

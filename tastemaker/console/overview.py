@@ -2,7 +2,7 @@
 (its counts, a setup checklist and everything in it)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .columns import section
@@ -11,6 +11,9 @@ from .lookup import Record, describe, fields, group_resources
 from .progress import is_running, live
 from .templating import render, resource_url
 from .web import Reply, Request, html
+
+if TYPE_CHECKING:
+    from ..context import Context
 
 
 def overview(req: Request) -> Reply:
@@ -71,7 +74,7 @@ def checklist(group: Record, found: dict[str, list[Record]]) -> list[dict[str, A
     ]
 
 
-def group_page(req: Request, ctx: Any, record: Record) -> Reply:
+def group_page(req: Request, ctx: Context, record: Record) -> Reply:
     found = group_resources(ctx, record["arn"])
     every = [record, *(r for rows in found.values() for r in rows)]
     compare = f'<a href="/console/compare?group={quote(record["arn"], safe=":/")}">compare versions</a>'

@@ -3,9 +3,12 @@ record (written by whichever server process runs the job)."""
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .lookup import Record
+
+if TYPE_CHECKING:
+    from ..context import Context
 
 TERMINAL = ("ACTIVE", "COMPLETED", "CREATE FAILED", "FAILED", "CREATE STOPPED", "STOPPED", "UPDATE FAILED")
 
@@ -14,7 +17,7 @@ def is_running(status: Any) -> bool:
     return str(status or "") not in TERMINAL and not str(status or "").startswith("DELETE")
 
 
-def live(ctx: Any, records: list[Record], now: float | None = None) -> dict[str, dict[str, Any]]:
+def live(ctx: Context, records: list[Record], now: float | None = None) -> dict[str, dict[str, Any]]:
     """ARN -> {status, stage, progress, elapsed, eta, failureReason} for these resources (jobs read in one query)."""
     now = time.time() if now is None else now
     jobs = ctx.store.jobs_of([r["arn"] for r in records if is_running(r.get("status"))])

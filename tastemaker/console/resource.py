@@ -3,7 +3,7 @@ resources that hang off it, panels of its own kind (Try it, events, metrics, dat
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .columns import section
@@ -12,6 +12,9 @@ from .overview import group_page
 from .progress import live
 from .templating import LABELS, render, resource_url, short
 from .web import Reply, Request, html
+
+if TYPE_CHECKING:
+    from ..context import Context
 
 Panel = Callable[[Request, Any, Record], str]
 """A page part of one resource kind: (request, context, stored record) -> trusted HTML."""
@@ -28,7 +31,7 @@ def panels() -> dict[str, tuple[Panel, ...]]:
             "solution": (solution_panel,), "solution_version": (version_panel,)}
 
 
-def related(ctx: Any, kind: str, record: Record) -> list[dict[str, Any]]:
+def related(ctx: Context, kind: str, record: Record) -> list[dict[str, Any]]:
     """The lists of resources that hang off this one."""
     store, arn = ctx.store, record["arn"]
     if kind == "dataset":
@@ -45,7 +48,7 @@ def related(ctx: Any, kind: str, record: Record) -> list[dict[str, Any]]:
     return []
 
 
-def crumbs(ctx: Any, kind: str, record: Record) -> list[tuple[str, str | None]]:
+def crumbs(ctx: Context, kind: str, record: Record) -> list[tuple[str, str | None]]:
     group_arn = group_arn_of(ctx, kind, record)
     group = ctx.store.find("dataset_group", group_arn) if group_arn else None
     trail: list[tuple[str, str | None]] = [(group["name"], resource_url(group["arn"]))] if group else []

@@ -4,13 +4,16 @@ so it equals what boto3 gets for the same input. Beside it: the items' metadata 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from .lookup import Record
 from .templating import render, resource_url
 from .web import Request
+
+if TYPE_CHECKING:
+    from ..context import Context
 
 HISTORY_ROWS = 25
 FIELDS = ("userId", "itemId", "numResults", "filterArn", "filterValues", "context", "inputList", "promoName",
@@ -22,7 +25,7 @@ class FormError(Exception):
     """A form field that cannot be turned into a request (shown like an API error, named 'Form')."""
 
 
-def recipe_of(ctx: Any, campaign: Record) -> tuple[str, str]:
+def recipe_of(ctx: Context, campaign: Record) -> tuple[str, str]:
     """(recipe name, recipe type) of the campaign's solution version ('' where unknown)."""
     version = ctx.store.find("solution_version", campaign.get("solution_version_arn") or "") or {}
     arn = version.get("recipe_arn")
@@ -38,13 +41,13 @@ def recipe_of(ctx: Any, campaign: Record) -> tuple[str, str]:
     return name, kind
 
 
-def group_of(ctx: Any, campaign: Record) -> str | None:
+def group_of(ctx: Context, campaign: Record) -> str | None:
     from .lookup import group_arn_of
 
     return group_arn_of(ctx, "campaign", campaign)
 
 
-def invoke_runtime(ctx: Any, operation: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+def invoke_runtime(ctx: Context, operation: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     """One personalize-runtime call through the API's whole request cycle (validation, handler, serialization)."""
     from ..api.dispatch import invoke
     from ..api.spec import service_model
@@ -107,7 +110,7 @@ def wire_body(campaign_arn: str, ranking: bool, q: dict[str, str]) -> tuple[str,
     return "GetRecommendations", body
 
 
-def item_metadata(ctx: Any, group_arn: str | None) -> Any:
+def item_metadata(ctx: Context, group_arn: str | None) -> Any:
     """The serving layer's cached item metadata of the group (reloaded after PutItems / a new import), or None."""
     if not group_arn:
         return None
@@ -126,7 +129,7 @@ def metadata_of(columns: Any, item_id: str) -> list[Any]:
     return [columns.column(name).get(item_id) for name in columns.names()]
 
 
-def user_history(ctx: Any, group_arn: str | None, user_id: str, limit: int = HISTORY_ROWS) -> list[dict[str, Any]]:
+def user_history(ctx: Context, group_arn: str | None, user_id: str, limit: int = HISTORY_ROWS) -> list[dict[str, Any]]:
     """The user's newest interactions (bulk import and PutEvents), newest first, from the serving layer's per-user
     histories (read only: the same arrays the recommenders read)."""
     if not group_arn or not user_id:
@@ -149,7 +152,7 @@ def score_text(value: Any) -> str:
     return f"{value:.6g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
 
 
-def filters_of(ctx: Any, group_arn: str | None) -> list[dict[str, Any]]:
+def filters_of(ctx: Context, group_arn: str | None) -> list[dict[str, Any]]:
     if not group_arn:
         return []
     out = []
@@ -164,7 +167,7 @@ def submitted(req: Request) -> bool:
     return any(k in req.query for k in FIELDS)
 
 
-def run(ctx: Any, record: Record, q: dict[str, str]) -> dict[str, Any]:
+def run(ctx: Context, record: Record, q: dict[str, str]) -> dict[str, Any]:
     """Answer the form: {operation, body, error: (name, message) | None, rows, recommendation_id}."""
     name, kind = recipe_of(ctx, record)
     ranking = kind == "PERSONALIZED_RANKING" or name.startswith("aws-personalized-ranking")
@@ -190,7 +193,7 @@ def run(ctx: Any, record: Record, q: dict[str, str]) -> dict[str, Any]:
     return out
 
 
-def tryit_panel(req: Request, ctx: Any, record: Record) -> str:
+def tryit_panel(req: Request, ctx: Context, record: Record) -> str:
     """The Try it panel of a campaign page."""
     if record.get("status") != "ACTIVE":
         return render("tryit.html", active=False, record=record)

@@ -1,7 +1,7 @@
 """Read a dataset group's data for training and serving: bulk Parquet plus PutEvents/PutItems/PutUsers records."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -12,22 +12,25 @@ from .build import interactions_from_table
 from .importer import arrow_schema, conform, keep_last, parse_strings
 from .types import TrainingData
 
+if TYPE_CHECKING:
+    from ..context import Context
+
 EVENT_COLUMNS = {"USER_ID": "user_id", "ITEM_ID": "item_id", "EVENT_TYPE": "event_type",
                  "EVENT_VALUE": "event_value", "RECOMMENDATION_ID": "recommendation_id", "IMPRESSION": "impression"}
 
 
-def dataset_arns(ctx: Any, dataset_group_arn: str) -> dict[str, str]:
+def dataset_arns(ctx: Context, dataset_group_arn: str) -> dict[str, str]:
     """{"INTERACTIONS": arn, "ITEMS": arn, "USERS": arn} for the datasets the group has."""
     return {d["dataset_type"]: d["arn"] for d in ctx.store.list("dataset", dataset_group_arn=dataset_group_arn)}
 
 
-def schema_fields(ctx: Any, dataset_arn: str) -> list[dict]:
+def schema_fields(ctx: Context, dataset_arn: str) -> list[dict]:
     """The Avro field dicts of a dataset's current schema."""
     dataset = ctx.store.get("dataset", dataset_arn)
     return avro.parse_schema(ctx.store.get("schema", dataset["schema_arn"])["schema"])
 
 
-def _bulk(ctx: Any, dataset: dict, schema: pa.Schema) -> pa.Table | None:
+def _bulk(ctx: Context, dataset: dict, schema: pa.Schema) -> pa.Table | None:
     key = dataset.get("data_key")
     return conform(ctx.lake.read_table(key), schema) if key else None
 
@@ -41,7 +44,7 @@ def _typed(values: list[Any], kind: str) -> pa.Array:
     return parse_strings(pc.fill_null(text, ""), kind)[0]
 
 
-def events_table(ctx: Any, dataset_group_arn: str, fields: list[dict]) -> pa.Table | None:
+def events_table(ctx: Context, dataset_group_arn: str, fields: list[dict]) -> pa.Table | None:
     """The group's PutEvents events (those with an item id) as columns of the Interactions schema."""
     schema = arrow_schema(fields)
     events = [e for e in ctx.store.events(dataset_group_arn) if e.get("item_id")]
@@ -59,7 +62,7 @@ def events_table(ctx: Any, dataset_group_arn: str, fields: list[dict]) -> pa.Tab
     return pa.table([c.cast(f.type) for c, f in zip(columns, schema)], schema=schema)
 
 
-def load_interactions_table(ctx: Any, dataset_group_arn: str) -> pa.Table | None:
+def load_interactions_table(ctx: Context, dataset_group_arn: str) -> pa.Table | None:
     """Bulk interactions followed by the group's real-time events, in import order; None when there are none."""
     arn = dataset_arns(ctx, dataset_group_arn).get("INTERACTIONS")
     if arn is None:
@@ -76,7 +79,7 @@ def _kind(fields: list[dict], name: str) -> str:
     return next(avro.field_type(f)[0] for f in fields if f["name"] == name)
 
 
-def _metadata_table(ctx: Any, dataset_group_arn: str, dataset_type: str) -> pa.Table | None:
+def _metadata_table(ctx: Context, dataset_group_arn: str, dataset_type: str) -> pa.Table | None:
     arn = dataset_arns(ctx, dataset_group_arn).get(dataset_type)
     if arn is None:
         return None
@@ -95,22 +98,22 @@ def _metadata_table(ctx: Any, dataset_group_arn: str, dataset_type: str) -> pa.T
     return table if len(table) else None
 
 
-def load_items_table(ctx: Any, dataset_group_arn: str) -> pa.Table | None:
+def load_items_table(ctx: Context, dataset_group_arn: str) -> pa.Table | None:
     """Bulk items merged with PutItems records (the newest record for an id wins)."""
     return _metadata_table(ctx, dataset_group_arn, "ITEMS")
 
 
-def load_users_table(ctx: Any, dataset_group_arn: str) -> pa.Table | None:
+def load_users_table(ctx: Context, dataset_group_arn: str) -> pa.Table | None:
     """Bulk users merged with PutUsers records (the newest record for an id wins)."""
     return _metadata_table(ctx, dataset_group_arn, "USERS")
 
 
-def _fields_by_name(ctx: Any, arns: dict[str, str], dataset_type: str) -> dict[str, dict]:
+def _fields_by_name(ctx: Context, arns: dict[str, str], dataset_type: str) -> dict[str, dict]:
     arn = arns.get(dataset_type)
     return {f["name"]: f for f in schema_fields(ctx, arn)} if arn else {}
 
 
-def load_training_data(ctx: Any, dataset_group_arn: str, *, event_type: str | None = None,
+def load_training_data(ctx: Context, dataset_group_arn: str, *, event_type: str | None = None,
                        event_value_threshold: float | None = None) -> TrainingData:
     """Everything a recipe trains on; ValueError when the group has no interactions (after filtering)."""
     table = load_interactions_table(ctx, dataset_group_arn)

@@ -6,9 +6,12 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..observability.jobs import job_moved
+
+if TYPE_CHECKING:
+    from ..context import Context
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +75,7 @@ class Progress:
     """Handed to a task: report progress (0..1) and check for a cooperative stop, or for a lost lease (another
     server took the job over: stop at once, nothing this run writes at the end would be kept)."""
 
-    def __init__(self, ctx: Any, spec: Task, arn: str, job_id: int | None = None, owner: str | None = None) -> None:
+    def __init__(self, ctx: Context, spec: Task, arn: str, job_id: int | None = None, owner: str | None = None) -> None:
         self.ctx, self.spec, self.arn = ctx, spec, arn
         self.job_id, self.owner = job_id, owner
         self.fraction = 0.0
@@ -114,14 +117,14 @@ class Progress:
             raise StopRequested()
 
 
-def run_job(ctx: Any, job_id: int, owner: str = "", lease_s: float = 60.0) -> None:
+def run_job(ctx: Context, job_id: int, owner: str = "", lease_s: float = 60.0) -> None:
     """Claim a pending job and run it to its end. Safe to call twice: only one caller claims the job."""
     job = ctx.store.claim_job(job_id, owner, lease_s)
     if job is not None:
         run_claimed(ctx, job, owner)
 
 
-def run_claimed(ctx: Any, job: dict[str, Any], owner: str) -> None:
+def run_claimed(ctx: Context, job: dict[str, Any], owner: str) -> None:
     """Run a job `owner` has claimed. Every move at its end is made only while `owner` still holds the job, so a
     run whose lease was lost (and whose job another server took over) changes nothing."""
     from . import tasks  # noqa: F401  (registers the task functions)
@@ -164,7 +167,7 @@ def run_claimed(ctx: Any, job: dict[str, Any], owner: str) -> None:
     _set(ctx, kind, arn, {"status": st.stopped}, [st.stopping])  # a stop that arrived just as the work finished
 
 
-def _set(ctx: Any, kind: str, arn: str, changes: dict[str, Any], expect: list[str]) -> dict[str, Any] | None:
+def _set(ctx: Context, kind: str, arn: str, changes: dict[str, Any], expect: list[str]) -> dict[str, Any] | None:
     """Update a resource if its status is one expected; None if not, or if it was deleted meanwhile."""
     from ..errors import ResourceNotFoundException
 
@@ -174,7 +177,7 @@ def _set(ctx: Any, kind: str, arn: str, changes: dict[str, Any], expect: list[st
         return None
 
 
-def _fail(ctx: Any, job_id: int, spec: Task, arn: str, reason: str, *, owner: str | None = None,
+def _fail(ctx: Context, job_id: int, spec: Task, arn: str, reason: str, *, owner: str | None = None,
           expired_before: float | None = None, job: dict[str, Any] | None = None) -> bool:
     change = {"status": spec.statuses.failed, "failure_reason": reason}
     failed = ctx.store.transition(job_id, "failed", reason, owner=owner, expired_before=expired_before,
@@ -184,7 +187,7 @@ def _fail(ctx: Any, job_id: int, spec: Task, arn: str, reason: str, *, owner: st
     return failed
 
 
-def fail_lost(ctx: Any, job_id: int, reason: str, owner: str | None = None) -> bool:
+def fail_lost(ctx: Context, job_id: int, reason: str, owner: str | None = None) -> bool:
     """A job whose worker process ended before the job did (an executor running jobs elsewhere reports it): fail
     it and its resource with `reason`, unless it had already ended. Returns whether it was failed."""
     from . import tasks  # noqa: F401
@@ -204,7 +207,7 @@ TWICE = ("The server stopped while this job was running, twice; it was not retri
          "Create it again to retry.")
 
 
-def reclaim(ctx: Any, now: float) -> list[int]:
+def reclaim(ctx: Context, now: float) -> list[int]:
     """Take over running jobs whose lease ran out before `now` (their server died or lost the store): retry each
     once, fail it after that. Returns the ids made pending again."""
     from . import tasks  # noqa: F401
@@ -227,7 +230,7 @@ def reclaim(ctx: Any, now: float) -> list[int]:
     return retried
 
 
-def recover(ctx: Any) -> list[int]:
+def recover(ctx: Context) -> list[int]:
     """At the start of the only server of a store (SQLite): every running job was left by a dead process; retry
     it once, fail it after that. Returns the pending ids."""
     reclaim(ctx, float("inf"))

@@ -3,15 +3,18 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .logs import log_job
 from .metrics import metrics_of
 
+if TYPE_CHECKING:
+    from ..context import Context
+
 log = logging.getLogger(__name__)
 
 
-def job_moved(ctx: Any, job: dict[str, Any], status: str, reason: str | None = None) -> None:
+def job_moved(ctx: Context, job: dict[str, Any], status: str, reason: str | None = None) -> None:
     """`job` (a job record as claimed or read) moved to `status`: IN_PROGRESS, ACTIVE, FAILED, STOPPED or RETRIED.
     Its seconds count from its claim (the record's `updated` when it was claimed or read)."""
     try:

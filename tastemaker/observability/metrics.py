@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -16,6 +16,9 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from ..context import Context
 
 log = logging.getLogger(__name__)
 _guard = threading.Lock()
@@ -78,7 +81,7 @@ class QueueCollector(Collector):
             yield family
 
 
-def metrics_of(ctx: Any) -> Metrics:
+def metrics_of(ctx: Context) -> Metrics:
     """The metrics of the service a context belongs to, made at first use."""
     shared = ctx.shared
     found = shared.metrics

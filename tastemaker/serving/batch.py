@@ -1,7 +1,7 @@
 """One batch inference input line -> one output line, per recipe type (spec §11.1)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -10,6 +10,9 @@ from .histories import group_histories
 from .masks import resolve_filter
 from .models import ServedModel
 from .recommend import Ask, rank_items, recommend
+
+if TYPE_CHECKING:
+    from ..context import Context
 
 INPUT_EXCERPT = 80  # characters of an input line that is not JSON echoed in its output line
 
@@ -23,7 +26,7 @@ def _required(line: dict[str, Any], key: str, kind: str) -> str:
     return str(value)
 
 
-def _output(ctx: Any, served: ServedModel, line: dict[str, Any], n: int, filter_arn: str | None,
+def _output(ctx: Context, served: ServedModel, line: dict[str, Any], n: int, filter_arn: str | None,
             config: dict[str, Any]) -> dict[str, Any]:
     kind = served.recipe_type
     group = group_histories(ctx, served.dataset_group_arn, fresh=True)  # a job waits for a new import's data
@@ -54,7 +57,7 @@ def _output(ctx: Any, served: ServedModel, line: dict[str, Any], n: int, filter_
     return out
 
 
-def process_line(ctx: Any, served: ServedModel, raw: str, n: int, filter_arn: str | None,
+def process_line(ctx: Context, served: ServedModel, raw: str, n: int, filter_arn: str | None,
                  config: dict[str, Any]) -> bytes:
     """The output line for one input line; a bad line gets an "error" instead of failing the job."""
     try:

@@ -4,7 +4,10 @@ from __future__ import annotations
 import queue
 import threading
 from concurrent.futures import Future
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..context import Context
 
 MAX_BATCH_ROWS = 5000
 
@@ -54,7 +57,7 @@ class EventWriter:
             done.set_result(stored)
 
 
-def writer(ctx: Any) -> EventWriter:
+def writer(ctx: Context) -> EventWriter:
     """The process-wide writer of this service's store."""
     state = ctx.serving
     found = state.event_writer

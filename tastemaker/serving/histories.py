@@ -6,7 +6,7 @@ import itertools
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -15,6 +15,9 @@ import pyarrow.compute as pc
 from ..data.types import History
 from . import history_load, loading
 from .signals import bump, version
+
+if TYPE_CHECKING:
+    from ..context import Context
 
 RECHECK_S = 1.0  # look for events written by other processes (and for new imports) at most this often
 RETRY_S = 10.0  # after a reload failed, wait this long before trying again (the previous version serves)
@@ -93,7 +96,7 @@ class GroupHistories:
         return found
 
 
-def build(ctx: Any, group_arn: str, reload_seen: int) -> GroupHistories:
+def build(ctx: Context, group_arn: str, reload_seen: int) -> GroupHistories:
     """A new load of the group: bulk interactions plus PutEvents so far (user, then time; ties in table order)."""
     group = GroupHistories(group_arn, reload_seen=reload_seen, bulk_marker=bulk_marker(ctx, group_arn, "INTERACTIONS"))
     group.last_event_id = ctx.store.max_event_id(group_arn)
@@ -111,7 +114,7 @@ def build(ctx: Any, group_arn: str, reload_seen: int) -> GroupHistories:
     return group
 
 
-def _apply_events(ctx: Any, group: GroupHistories) -> None:
+def _apply_events(ctx: Context, group: GroupHistories) -> None:
     rows = ctx.store.events(group.group_arn, after_id=group.last_event_id)
     added: dict[str, list[tuple[int, float, int]]] = {}
     for row in rows:
@@ -131,7 +134,7 @@ def _apply_events(ctx: Any, group: GroupHistories) -> None:
         group.users[user] = UserRows(codes, stamps, types)
 
 
-def _catch_up(ctx: Any, group: GroupHistories, force: bool = False) -> None:
+def _catch_up(ctx: Context, group: GroupHistories, force: bool = False) -> None:
     """Apply the PutEvents events stored since the group last looked (at most every RECHECK_S without a signal)."""
     now = time.monotonic()
     signal = version(ctx, "events:" + group.group_arn)  # read before the events: none can slip between
@@ -142,7 +145,7 @@ def _catch_up(ctx: Any, group: GroupHistories, force: bool = False) -> None:
                 group.seen_signal, group.checked_at = signal, now
 
 
-def bulk_marker(ctx: Any, group_arn: str, dataset_type: str) -> Any:
+def bulk_marker(ctx: Context, group_arn: str, dataset_type: str) -> Any:
     """Changes whenever the group's dataset of that type changes (a new import): caches reload then."""
     for record in ctx.store.list("dataset", dataset_group_arn=group_arn):
         if str(record.get("dataset_type", "")).upper() == dataset_type:
@@ -159,7 +162,7 @@ class _Slot:
     failed_at: float = -RETRY_S
 
 
-def _slot(ctx: Any, group_arn: str) -> _Slot:
+def _slot(ctx: Context, group_arn: str) -> _Slot:
     cache = ctx.serving.histories
     found = cache.get(group_arn)
     if found is None:
@@ -168,7 +171,7 @@ def _slot(ctx: Any, group_arn: str) -> _Slot:
     return found
 
 
-def reload(ctx: Any, group_arn: str) -> loading.Load:
+def reload(ctx: Context, group_arn: str) -> loading.Load:
     """The load of the group's histories in flight, or a new one started now on a background thread; it swaps the
     new version in (PutEvents applied, model id mappings ready) only once it is complete."""
     slot = _slot(ctx, group_arn)
@@ -189,7 +192,7 @@ def reload(ctx: Any, group_arn: str) -> loading.Load:
     return loading.start(ctx, "histories:" + group_arn, work)
 
 
-def pending(ctx: Any, group_arn: str) -> loading.Load | None:
+def pending(ctx: Context, group_arn: str) -> loading.Load | None:
     """The load a request on the group must wait for (nothing loaded yet, or a reload asked by `forget`)."""
     slot = _slot(ctx, group_arn)
     group = slot.current
@@ -198,12 +201,12 @@ def pending(ctx: Any, group_arn: str) -> loading.Load | None:
     return reload(ctx, group_arn)
 
 
-def loaded(ctx: Any, group_arn: str) -> GroupHistories | None:
+def loaded(ctx: Context, group_arn: str) -> GroupHistories | None:
     """The version that serves the group now, if any (never loads)."""
     return _slot(ctx, group_arn).current
 
 
-def prepare(ctx: Any, served: Any) -> None:
+def prepare(ctx: Context, served: Any) -> None:
     """Ahead of need, once a model is loaded: its group's histories start loading (not waited for) if they have not
     been, else the model's ids of their items are looked up now rather than by the first request."""
     group = loaded(ctx, served.dataset_group_arn)
@@ -213,7 +216,7 @@ def prepare(ctx: Any, served: Any) -> None:
         _model_codes(served, group)
 
 
-def _stale(ctx: Any, slot: _Slot, group_arn: str, now: float) -> bool:
+def _stale(ctx: Context, slot: _Slot, group_arn: str, now: float) -> bool:
     """A new bulk import since the current version was loaded (looked up at most every RECHECK_S)."""
     if now - slot.marker_checked_at <= RECHECK_S or now - slot.failed_at < RETRY_S:
         return False
@@ -221,7 +224,7 @@ def _stale(ctx: Any, slot: _Slot, group_arn: str, now: float) -> bool:
     return bulk_marker(ctx, group_arn, "INTERACTIONS") != slot.current.bulk_marker
 
 
-def group_histories(ctx: Any, group_arn: str, *, fresh: bool = False) -> GroupHistories:
+def group_histories(ctx: Context, group_arn: str, *, fresh: bool = False) -> GroupHistories:
     """The group's histories with every PutEvents event stored so far applied (checked cheaply). The first call
     (and the first after `forget`) waits for the load; after a new import the previous version serves until the new
     one is ready, unless `fresh` (batch jobs): then the call waits for the new one."""
@@ -241,7 +244,7 @@ def group_histories(ctx: Any, group_arn: str, *, fresh: bool = False) -> GroupHi
         return group
 
 
-def forget(ctx: Any, group_arn: str) -> None:
+def forget(ctx: Context, group_arn: str) -> None:
     """Make the next request wait for a new load of the group's histories (after a data deletion, say)."""
     bump(ctx, "reload:" + group_arn)
 

@@ -2,18 +2,21 @@
 Python steps, so that requests served by other threads meanwhile keep their usual latency."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+if TYPE_CHECKING:
+    from ..context import Context
+
 COLUMNS = ("USER_ID", "ITEM_ID", "TIMESTAMP", "EVENT_TYPE")
 CHUNK = 20_000  # Python objects made per step: another thread may take the GIL between two steps
 
 
-def _bulk(ctx: Any, group_arn: str) -> pa.Table | None:
+def _bulk(ctx: Context, group_arn: str) -> pa.Table | None:
     """The four columns histories need of the group's bulk Interactions data (None: no bulk data)."""
     from ..data.loader import dataset_arns
 
@@ -29,7 +32,7 @@ def _bulk(ctx: Any, group_arn: str) -> pa.Table | None:
     return table.select([n for n in table.column_names if n.upper() in COLUMNS])
 
 
-def _events(ctx: Any, group_arn: str, upto: int) -> pa.Table | None:
+def _events(ctx: Context, group_arn: str, upto: int) -> pa.Table | None:
     """The group's PutEvents events with an item, up to id `upto`, as the loader orders them (after the bulk)."""
     rows = [r for r in ctx.store.events(group_arn) if r["id"] <= upto and r.get("item_id") and r.get("user_id")]
     if not rows:
@@ -57,7 +60,7 @@ def _conformed(table: pa.Table) -> pa.Table:
     return out
 
 
-def read_interactions(ctx: Any, group_arn: str, upto_event: int) -> pa.Table | None:
+def read_interactions(ctx: Context, group_arn: str, upto_event: int) -> pa.Table | None:
     """Bulk interactions, then PutEvents events up to id `upto_event`: the table the histories are built from."""
     parts = [t for t in (_bulk(ctx, group_arn), _events(ctx, group_arn, upto_event)) if t is not None]
     parts = [_conformed(t) for t in parts]

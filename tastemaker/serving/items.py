@@ -5,11 +5,14 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import loading
 from .histories import RECHECK_S, bulk_marker
 from .signals import version
+
+if TYPE_CHECKING:
+    from ..context import Context
 
 
 @dataclass
@@ -46,7 +49,7 @@ def _id_column(table: Any) -> str:
     return next(c for c in table.column_names if c.upper() in ("ITEM_ID", "USER_ID"))
 
 
-def _load(ctx: Any, group_arn: str, dataset_type: str) -> ItemColumns:
+def _load(ctx: Context, group_arn: str, dataset_type: str) -> ItemColumns:
     from ..data import loader
 
     out = ItemColumns(group_arn, signal=version(ctx, "records:" + group_arn),
@@ -56,7 +59,7 @@ def _load(ctx: Any, group_arn: str, dataset_type: str) -> ItemColumns:
     return out
 
 
-def reload(ctx: Any, group_arn: str, dataset_type: str = "ITEMS") -> loading.Load:
+def reload(ctx: Context, group_arn: str, dataset_type: str = "ITEMS") -> loading.Load:
     """The load of the group's item (or user) metadata in flight, or one started now on a background thread."""
     cache = ctx.serving.columns[dataset_type]
 
@@ -70,7 +73,7 @@ def reload(ctx: Any, group_arn: str, dataset_type: str = "ITEMS") -> loading.Loa
     return loading.start(ctx, f"columns:{dataset_type}:{group_arn}", work)
 
 
-def item_columns(ctx: Any, group_arn: str, dataset_type: str = "ITEMS") -> ItemColumns:
+def item_columns(ctx: Context, group_arn: str, dataset_type: str = "ITEMS") -> ItemColumns:
     """The group's item (or user) metadata, reloaded after PutItems/PutUsers or a new import."""
     cache = ctx.serving.columns[dataset_type]
     wanted = version(ctx, "records:" + group_arn)

@@ -5,7 +5,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..context import Context
 
 log = logging.getLogger(__name__)
 _guard = threading.Lock()
@@ -59,16 +62,16 @@ class Load:
                 log.exception("callback of load %s failed", self.key)
 
 
-def _in_flight(ctx: Any) -> dict[str, Load]:
+def _in_flight(ctx: Context) -> dict[str, Load]:
     return ctx.serving.loads
 
 
-def current(ctx: Any, key: str) -> Load | None:
+def current(ctx: Context, key: str) -> Load | None:
     """The load of `key` in flight, if any."""
     return _in_flight(ctx).get(key)
 
 
-def start(ctx: Any, key: str, work: Callable[[], Any]) -> Load:
+def start(ctx: Context, key: str, work: Callable[[], Any]) -> Load:
     """The load of `key` in flight, or `work()` started now on a daemon thread (its result becomes the load's)."""
     loads = _in_flight(ctx)
     with _guard:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -12,6 +12,9 @@ from ..errors import InvalidInputException, ResourceNotFoundException
 from .filtering import CompiledFilter, FilterInputs, compile_filter
 from .histories import GroupHistories, user_interactions
 from .items import ItemColumns, item_columns
+
+if TYPE_CHECKING:
+    from ..context import Context
 
 FILTER_TTL_S = 2.0
 MAX_CACHED_MASKS = 512
@@ -28,7 +31,7 @@ class FilterUse:
     current_item: str | None
 
 
-def resolve_filter(ctx: Any, filter_arn: str, group_arn: str, values: dict[str, str] | None,
+def resolve_filter(ctx: Context, filter_arn: str, group_arn: str, values: dict[str, str] | None,
                    user_id: str | None, current_item: str | None) -> FilterUse:
     """The ACTIVE filter of the campaign's dataset group, compiled (record cached briefly)."""
     cache = ctx.serving.filter_records
@@ -58,7 +61,7 @@ def _row(columns: ItemColumns, key: str | None) -> dict[str, Any] | None:
     return {name: columns.column(name).get(key) for name in columns.names()}
 
 
-def _inputs(ctx: Any, use: FilterUse, group: GroupHistories, item_ids: np.ndarray) -> FilterInputs:
+def _inputs(ctx: Context, use: FilterUse, group: GroupHistories, item_ids: np.ndarray) -> FilterInputs:
     items = item_columns(ctx, group.group_arn)
     users = item_columns(ctx, group.group_arn, "USERS") if use.compiled.uses_current_user() else None
     return FilterInputs(
@@ -75,7 +78,7 @@ def _user_free(use: FilterUse) -> bool:
     return not (c.needs_user_interactions() or c.uses_current_user() or c.uses_current_item())
 
 
-def mask(ctx: Any, use: FilterUse, group: GroupHistories, served: Any, ids: np.ndarray) -> np.ndarray:
+def mask(ctx: Context, use: FilterUse, group: GroupHistories, served: Any, ids: np.ndarray) -> np.ndarray:
     """Bool mask over model item ids `ids`: which the filter allows."""
     if _user_free(use):
         items = item_columns(ctx, group.group_arn)
@@ -90,6 +93,6 @@ def mask(ctx: Any, use: FilterUse, group: GroupHistories, served: Any, ids: np.n
     return use.compiled.allowed(_inputs(ctx, use, group, served.item_ids[ids]), use.values)
 
 
-def mask_strings(ctx: Any, use: FilterUse, group: GroupHistories, item_ids: list[str]) -> np.ndarray:
+def mask_strings(ctx: Context, use: FilterUse, group: GroupHistories, item_ids: list[str]) -> np.ndarray:
     """Bool mask over arbitrary item id strings (ranking input lists may hold unknown items)."""
     return use.compiled.allowed(_inputs(ctx, use, group, np.asarray(item_ids, dtype=object)), use.values)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -13,6 +13,9 @@ from ..domain.status import ACTIVE
 from ..errors import InvalidInputException, ResourceNotFoundException
 from ..observability.metrics import metrics_of
 from . import loading
+
+if TYPE_CHECKING:
+    from ..context import Context
 
 log = logging.getLogger(__name__)
 CAMPAIGN_TTL_S = 1.0
@@ -50,7 +53,7 @@ class ServedModel:
         return self.popularity[ids] / total
 
 
-def _build(ctx: Any, solution_version_arn: str) -> ServedModel:
+def _build(ctx: Context, solution_version_arn: str) -> ServedModel:
     from ..recipes.registry import recipe_class
     from ..training.artifacts import load_model
 
@@ -72,7 +75,7 @@ def _build(ctx: Any, solution_version_arn: str) -> ServedModel:
     )
 
 
-def served_model(ctx: Any, solution_version_arn: str) -> ServedModel:
+def served_model(ctx: Context, solution_version_arn: str) -> ServedModel:
     """The loaded model of a solution version (loaded once per process, on a background thread; callers wait)."""
     found = ctx.serving.models.get(solution_version_arn)
     if found is not None:
@@ -80,7 +83,7 @@ def served_model(ctx: Any, solution_version_arn: str) -> ServedModel:
     return load_model(ctx, solution_version_arn).wait()
 
 
-def load_model(ctx: Any, solution_version_arn: str) -> loading.Load:
+def load_model(ctx: Context, solution_version_arn: str) -> loading.Load:
     """The load of a solution version's model in flight, or one started now; once the model is in the cache, the
     histories of its dataset group load too, ahead of the first request."""
     models = ctx.serving.models
@@ -105,7 +108,7 @@ def load_model(ctx: Any, solution_version_arn: str) -> loading.Load:
     return loading.start(ctx, "model:" + solution_version_arn, work)
 
 
-def loaded_within(ctx: Any, solution_version_arn: str, seconds: float) -> bool:
+def loaded_within(ctx: Context, solution_version_arn: str, seconds: float) -> bool:
     """Whether the model is loaded, waiting at most `seconds` for it; a load started here goes on in the background
     when it takes longer (a model that failed to load is tried again after RETRY_S)."""
     models = ctx.serving.models
@@ -124,7 +127,7 @@ def loaded_within(ctx: Any, solution_version_arn: str, seconds: float) -> bool:
     return load.ended(seconds) and solution_version_arn in models
 
 
-def campaign(ctx: Any, campaign_arn: str) -> dict[str, Any]:
+def campaign(ctx: Context, campaign_arn: str) -> dict[str, Any]:
     """The campaign record, cached for CAMPAIGN_TTL_S (updates in this process invalidate it at once)."""
     cache = ctx.serving.campaigns
     now = time.monotonic()
@@ -141,7 +144,7 @@ def campaign(ctx: Any, campaign_arn: str) -> dict[str, Any]:
     return record
 
 
-def _follow_latest(ctx: Any, record: dict[str, Any]) -> dict[str, Any]:
+def _follow_latest(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
     """syncWithLatestSolutionVersion: switch to the solution's newest ACTIVE version once its model is loaded (the
     request that notices it waits FOLLOW_WAIT_S at most; the load goes on in the background)."""
     requested = record.get("requested_solution_version_arn") or ""
@@ -157,10 +160,10 @@ def _follow_latest(ctx: Any, record: dict[str, Any]) -> dict[str, Any]:
     return ctx.store.update("campaign", record["arn"], {"solution_version_arn": versions[-1]["arn"]}) or record
 
 
-def forget_campaign(ctx: Any, campaign_arn: str) -> None:
+def forget_campaign(ctx: Context, campaign_arn: str) -> None:
     ctx.serving.campaigns.pop(campaign_arn, None)
 
 
-def forget_model(ctx: Any, solution_version_arn: str) -> None:
+def forget_model(ctx: Context, solution_version_arn: str) -> None:
     """Drop a solution version's loaded model (the version was deleted)."""
     ctx.serving.models.pop(solution_version_arn, None)

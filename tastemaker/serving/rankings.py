@@ -4,13 +4,16 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..data.types import History
 from .histories import GroupHistories, user_history
 from .items import item_columns
+
+if TYPE_CHECKING:
+    from ..context import Context
 
 DEPTH = 1000  # cached prefix of the ranking; deeper requests are computed on the spot
 COLD_DEPTH = 200  # best-ranked exploration candidates kept beside it
@@ -27,7 +30,7 @@ class Ranking:
     cold_scores: np.ndarray | None = None
 
 
-def metadata_values(ctx: Any, served: Any, group: GroupHistories, user_id: str | None) -> tuple | None:
+def metadata_values(ctx: Context, served: Any, group: GroupHistories, user_id: str | None) -> tuple | None:
     """(column, value) pairs of a user without interactions from the Users dataset, for models that serve such
     users from it (user-personalization trained with Users metadata); None otherwise."""
     columns = getattr(served.model, "metadata_columns", None)
@@ -105,7 +108,7 @@ def _build(served: Any, group: GroupHistories, user_id: str | None, item_id: str
     return out
 
 
-def ranking(ctx: Any, served: Any, group: GroupHistories, user_id: str | None, item_id: str | None,
+def ranking(ctx: Context, served: Any, group: GroupHistories, user_id: str | None, item_id: str | None,
             cold: np.ndarray | None = None, cold_key: Any = None) -> Ranking:
     """The cached ranking for this user (or item); computed once per history state."""
     cache: OrderedDict = ctx.serving.rankings
@@ -122,7 +125,7 @@ def ranking(ctx: Any, served: Any, group: GroupHistories, user_id: str | None, i
     return found
 
 
-def full(ctx: Any, served: Any, group: GroupHistories, user_id: str | None, item_id: str | None) -> Ranking:
+def full(ctx: Context, served: Any, group: GroupHistories, user_id: str | None, item_id: str | None) -> Ranking:
     """The whole-catalogue ranking, uncached (for filters that removed most of the cached prefix)."""
     ids, scores = _full(served, group, user_id, item_id, metadata_values(ctx, served, group, user_id))
     return Ranking(ids, scores, True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -13,6 +13,9 @@ from .histories import GroupHistories, user_history
 from .masks import FilterUse, mask, mask_strings
 from .models import ServedModel
 from .rankings import Ranking
+
+if TYPE_CHECKING:
+    from ..context import Context
 
 
 @dataclass
@@ -36,7 +39,7 @@ class Picked:
     promotion: str | None = None
 
 
-def _passing(ctx: Any, ask: Ask, found: Ranking, use: FilterUse | None, n: int) -> tuple[np.ndarray, np.ndarray]:
+def _passing(ctx: Context, ask: Ask, found: Ranking, use: FilterUse | None, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Ids (and scores) of a ranking that pass `use`, stopping once n are found."""
     if use is None:
         return found.ids[:n], found.scores[:n]
@@ -53,7 +56,7 @@ def _passing(ctx: Any, ask: Ask, found: Ranking, use: FilterUse | None, n: int) 
     return np.concatenate(ids)[:n], np.concatenate(scores)[:n]
 
 
-def ranked(ctx: Any, ask: Ask, use: FilterUse | None, n: int, cold: np.ndarray | None = None,
+def ranked(ctx: Context, ask: Ask, use: FilterUse | None, n: int, cold: np.ndarray | None = None,
            cold_key: Any = None) -> tuple[np.ndarray, np.ndarray, Ranking]:
     """The best n items that pass `use`: from the cached ranking, else from the whole catalogue."""
     found = rankings.ranking(ctx, ask.served, ask.group, ask.user_id, ask.item_id, cold, cold_key)
@@ -64,7 +67,7 @@ def ranked(ctx: Any, ask: Ask, use: FilterUse | None, n: int, cold: np.ndarray |
     return ids, scores, found
 
 
-def recommend(ctx: Any, ask: Ask) -> list[Picked]:
+def recommend(ctx: Context, ask: Ask) -> list[Picked]:
     """Top-n items for a user (or related to an item), filtered, with exploration mixed in when configured."""
     served, n = ask.served, ask.n
     weight, cutoff = exploration.settings(served, ask.config)
@@ -86,7 +89,7 @@ def recommend(ctx: Any, ask: Ask) -> list[Picked]:
     return picks
 
 
-def promote(ctx: Any, ask: Ask, plain: list[Picked], promotion: dict[str, Any], use: FilterUse,
+def promote(ctx: Context, ask: Ask, plain: list[Picked], promotion: dict[str, Any], use: FilterUse,
             seed: str) -> list[Picked]:
     """Give a share of the slots to items of the promotion's own filter, at random places, in their order."""
     n = ask.n
@@ -106,7 +109,7 @@ def promote(ctx: Any, ask: Ask, plain: list[Picked], promotion: dict[str, Any], 
     return out
 
 
-def rank_items(ctx: Any, ask: Ask, input_list: list[str]) -> list[tuple[str, float | None]]:
+def rank_items(ctx: Context, ask: Ask, input_list: list[str]) -> list[tuple[str, float | None]]:
     """Known input items by the model's softmax over them (sum 1), then unknown ones unscored, in input order."""
     served = ask.served
     seen: set[str] = set()

@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..domain.status import ACTIVE
 from . import histories, items, loading
 from .models import load_model
 
+if TYPE_CHECKING:
+    from ..context import Context
+
 log = logging.getLogger(__name__)
 
 
-def warm_campaigns(ctx: Any) -> None:
+def warm_campaigns(ctx: Context) -> None:
     """Load the model of every ACTIVE campaign and the histories of its dataset group on a daemon thread, one
     campaign after another, so the first requests after a start do not wait. Returns at once."""
     threading.Thread(target=_warm_all, args=(ctx,), name="tastemaker-warmup", daemon=True).start()
 
 
-def _warm_all(ctx: Any) -> None:
+def _warm_all(ctx: Context) -> None:
     try:
         campaigns = [c for c in ctx.store.list("campaign") if c.get("status") == ACTIVE]
     except Exception:  # the store closed under a short-lived service: nothing to warm
@@ -35,7 +38,7 @@ def _warm_all(ctx: Any) -> None:
             log.exception("could not warm campaign %s", record.get("arn"))
 
 
-def refresh_after_import(ctx: Any, dataset_group_arn: str) -> None:
+def refresh_after_import(ctx: Context, dataset_group_arn: str) -> None:
     """After an import into the group finished in this process: start loading the new data of what serves it here
     (histories when they are loaded or an ACTIVE campaign will need them; item and user metadata when loaded). The
     previous versions serve until the new ones are ready. Returns at once; does nothing in a process that serves
@@ -48,7 +51,7 @@ def refresh_after_import(ctx: Any, dataset_group_arn: str) -> None:
         log.exception("could not start reloading the data of %s", dataset_group_arn)
 
 
-def _refresh(ctx: Any, group_arn: str) -> None:
+def _refresh(ctx: Context, group_arn: str) -> None:
     group = histories.loaded(ctx, group_arn)
     if group is None:
         if any(c.get("status") == ACTIVE for c in ctx.store.list("campaign", dataset_group_arn=group_arn)):
@@ -61,7 +64,7 @@ def _refresh(ctx: Any, group_arn: str) -> None:
             items.reload(ctx, group_arn, dataset_type)
 
 
-def needed_load(ctx: Any, campaign_arn: str) -> loading.Load | None:
+def needed_load(ctx: Context, campaign_arn: str) -> loading.Load | None:
     """The load a request on the campaign would wait for (its model, its group's first histories), starting it if
     need be; found from what serving holds alone (never the store), so an event loop may call it. None: no wait known."""
     hit = ctx.serving.campaigns.get(campaign_arn)
