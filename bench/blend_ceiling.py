@@ -24,7 +24,8 @@ from tastemaker.data.build import interactions_from_table  # noqa: E402
 from tastemaker.data.split import personalize_split  # noqa: E402
 from tastemaker.recipes import blend as bl  # noqa: E402
 from tastemaker.recipes import user_personalization as up  # noqa: E402
-from tastemaker.recipes._common import parse_params  # noqa: E402
+from tastemaker.recipes import user_personalization_blend as upb  # noqa: E402
+from tastemaker.recipes.params import parse_params  # noqa: E402
 
 FINE = [0.0, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0]
 
@@ -32,16 +33,16 @@ FINE = [0.0, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0, 10.
 def oracle_space() -> dict[str, list]:
     """The recipe's search space with a finer grid for every weight."""
     weights = {k: FINE for k in ("w_tr", "w_pop", "w_als", "w_seq")}
-    return {**up.SPACE, **weights, "w_rep": [-10.0, -3.0, -1.0] + FINE}
+    return {**upb.SPACE, **weights, "w_rep": [-10.0, -3.0, -1.0] + FINE}
 
 
 def ceiling(inter, seed: int) -> tuple[float, float, dict]:
     """(NDCG@10 of the picked blend, of the oracle blend, the oracle blend) on one split's held-out users."""
     params = up.effective_params(parse_params(up.UserPersonalization.HyperParameters, {}))
     split = personalize_split(inter, seed)
-    picked = up.fit_blend(split.train, params, seed, params.recency_mask)
+    picked = upb.fit_blend(split.train, params, seed, params.recency_mask)
     space = oracle_space()
-    scored = up._split_objective(split, params, seed, space)
+    scored = upb._split_objective(split, params, seed, space)
     starts = [dict(picked), {**picked, "w_als": 1.0, "w_cf": 0.3}, {**picked, "w_tr": 1.0}]
     best, value = max((bl.coordinate_ascent(scored, space, s, rounds=5) for s in starts), key=lambda r: r[1])
     return scored(picked), value, best

@@ -31,7 +31,7 @@ from tastemaker.recipes._common import recency_weights  # noqa: E402
 from tastemaker.recipes.base import TrainingOptions  # noqa: E402
 from tastemaker.recipes.item_metadata import metadata_popularity, profile_match  # noqa: E402
 from tastemaker.recipes.registry import get_recipe  # noqa: E402
-from tastemaker.recipes.user_personalization import UserPersonalizationModel  # noqa: E402
+from tastemaker.recipes.user_personalization_model import UserPersonalizationModel  # noqa: E402
 
 K = 10
 

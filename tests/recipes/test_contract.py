@@ -5,7 +5,7 @@ import numpy as np
 
 from tastemaker.data.types import History
 from tastemaker.recipes.registry import RECIPES, get_recipe
-from tastemaker.recipes.user_personalization import BLEND_KEYS
+from tastemaker.recipes.user_personalization_model import BLEND_KEYS
 from tastemaker.testing.recipes import GROUP_A, GROUP_B, RecipeContract
 
 FAST_UP = {"hidden_dimension": "32"}  # a 1,280-item EASE keeps the real-data floor test quick

@@ -12,7 +12,7 @@ from tastemaker.data.types import History, TrainingData
 from tastemaker.recipes.base import TrainingOptions
 from tastemaker.recipes.item_metadata import creation_times, metadata_matrix, metadata_popularity, profile_match
 from tastemaker.recipes.registry import get_recipe
-from tastemaker.recipes.user_personalization import UserPersonalizationModel
+from tastemaker.recipes.user_personalization_model import UserPersonalizationModel
 from tastemaker.testing.recipes import checkerboard
 
 FIELDS = {"GENRE": {"name": "GENRE", "type": "string", "categorical": True},

@@ -12,7 +12,7 @@ from tastemaker.data.types import History, TrainingData
 from tastemaker.recipes.base import TrainingOptions
 from tastemaker.recipes.metadata_tokens import SEP, value_tokens
 from tastemaker.recipes.registry import get_recipe
-from tastemaker.recipes.user_personalization import UserPersonalizationModel
+from tastemaker.recipes.user_personalization_model import UserPersonalizationModel
 from tastemaker.recipes.user_segments import fit_segments
 from tastemaker.testing.recipes import checkerboard
 
