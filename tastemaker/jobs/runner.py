@@ -69,6 +69,7 @@ def lane_of(kind: str) -> str:
 
 
 REPORT_EVERY = 0.5  # seconds between progress writes to the job record
+STAGE_EVERY = 0.1  # a new stage is written sooner, but a stage text that changes on every call (a row count) is not
 
 
 class Progress:
@@ -83,19 +84,21 @@ class Progress:
         self.lost = False
         self._last_check = 0.0
         self._last_lease_check = time.monotonic()
-        self._last_report = 0.0
+        self._last_report = -REPORT_EVERY
+        self._written_stage: str | None = None
         self._stop = False
 
     def update(self, fraction: float, stage: str | None = None) -> None:
-        """Report the share done (0..1) and, when it changes, the stage in words; both reach the job record (at
-        most every REPORT_EVERY seconds, and at once on a new stage) so any process can show them."""
+        """Report the share done (0..1) and the stage in words (None: unchanged). Both reach the job record, so any
+        process can show them: every REPORT_EVERY seconds, or within STAGE_EVERY of a new stage."""
         self.fraction = max(0.0, min(1.0, fraction))
-        new_stage = stage is not None and stage != self.stage
         if stage is not None:
             self.stage = stage
         now = time.monotonic()
-        if self.job_id is not None and (new_stage or now - self._last_report >= REPORT_EVERY):
-            self._last_report = now
+        since = now - self._last_report
+        new_stage = self.stage != self._written_stage
+        if self.job_id is not None and (since >= REPORT_EVERY or (new_stage and since >= STAGE_EVERY)):
+            self._last_report, self._written_stage = now, self.stage
             self.ctx.store.report_progress(self.job_id, self.owner, self.fraction, self.stage if new_stage else None)
         self.check_stop()
 
