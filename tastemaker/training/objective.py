@@ -9,7 +9,6 @@ import pyarrow as pa
 from ..data.types import ItemObjective, TrainingData
 from ..domain.avro import field_type
 from ..errors import InvalidInputException
-from ..recipes.registry import RECIPES
 
 SHARE = {"LOW": 0.1, "MEDIUM": 0.25, "HIGH": 0.5}
 """The part of an item's score that comes from its objective rank (the rest is its relevance)."""
@@ -31,6 +30,8 @@ def check_objective(recipe_name: str, config: dict[str, Any] | None, item_fields
     if objective is None:
         return
     attribute, _ = objective
+    from ..recipes.registry import RECIPES  # late: the recipes (and their libraries) load when a solution needs them
+
     supported = [name for name, cls in RECIPES.items() if cls.optimization_objective]
     if recipe_name not in supported:
         raise InvalidInputException(f"solutionConfig.optimizationObjective is supported by {' and '.join(supported)} "
