@@ -15,53 +15,21 @@ package (no `playwright install`: the system browser is used)."""
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.conftest import Server  # a real `tastemaker serve` on a free loopback port
 from tests.console import browser  # the browser tests' launcher and checks
-
-GENRE_FILTER = "INCLUDE ItemID WHERE Items.GENRE IN ($GENRE)"
+from tests.console.conftest import GENRE_FILTER, wait_status
 DEVICES = {"desktop": browser.DESKTOP, "phone": browser.PHONE}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(url: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=1) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
-def wait_status(describe, wanted: set[str], timeout: float = 300.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = describe()
-        if found["status"] in wanted or time.monotonic() > deadline:
-            return found
-        time.sleep(0.2)
 
 
 def url_of(arn: str) -> str:
@@ -72,17 +40,12 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:60]
 
 
-def build(url: str, users: int, work_dir: Path) -> tuple[list[tuple[str, str]], str]:
+def build(server: Server, users: int, work_dir: Path) -> tuple[list[tuple[str, str]], str]:
     """The quickstart's group and more; returns (page name, URL path) in screenshot order and the running
     version's ARN."""
-    import boto3
-
     from tastemaker.quickstart import run_quickstart
 
-    def client(name: str):
-        return boto3.client(name, endpoint_url=url, region_name="us-east-1", aws_access_key_id="test",
-                            aws_secret_access_key="test")
-
+    client = server.client
     p, rt = client("personalize"), client("personalize-runtime")
     started = time.monotonic()
     run = run_quickstart(p, rt, users=users, work_dir=work_dir, out=lambda line: print("  " + line), progress=False)
@@ -99,7 +62,6 @@ def build(url: str, users: int, work_dir: Path) -> tuple[list[tuple[str, str]], 
         recipeArn="arn:aws:personalize:::recipe/aws-user-personalization", performHPO=True,
         solutionConfig={"hpoConfig": {"hpoResourceConfig": {"maxNumberOfTrainingJobs": "8",
                                                             "maxParallelTrainingJobs": "1"}}})["solutionArn"]
-    wait_status(lambda: p.describe_solution(solutionArn=solution)["solution"], {"ACTIVE"})
     running = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
     wait_status(lambda: p.describe_solution_version(solutionVersionArn=running)["solutionVersion"],
                 {"CREATE IN_PROGRESS"}, timeout=60)
@@ -166,23 +128,15 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     temp = Path(tempfile.mkdtemp(prefix="tastemaker-screenshots-")).resolve()
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "TASTEMAKER_LOCAL_ROOTS": str(temp)}  # the quickstart's CSVs are imported from here
-    server = subprocess.Popen([sys.executable, "-m", "tastemaker", "serve", "--port", str(port),
-                               "--data-dir", str(temp / "data"), "--log-level", "warning"], env=env)
+    # the quickstart's CSVs are imported from the temporary folder
+    server = Server(temp / "data", env={"TASTEMAKER_LOCAL_ROOTS": str(temp)})
     try:
-        wait_for(url + "/")
-        pages, _running = build(url, args.users, temp / "csv")
-        files = shoot(url, pages, out)
+        server.start(timeout=60)
+        pages, _running = build(server, args.users, temp / "csv")
+        files = shoot(server.url, pages, out)
         print(f"{len(files)} screenshots in {out}/")
     finally:
-        server.terminate()
-        try:
-            server.wait(15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(15)
+        server.stop()
         shutil.rmtree(temp, ignore_errors=True)
     return 0
 

@@ -8,6 +8,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 if TYPE_CHECKING:
     from ..context import Context
@@ -26,14 +27,13 @@ def _bulk_counts(ctx: Context, dataset: dict[str, Any]) -> dict[str, int]:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    columns = {"INTERACTIONS": ["USER_ID", "ITEM_ID"], "ITEMS": ["ITEM_ID"], "USERS": ["USER_ID"]}
-    wanted = columns.get(dataset.get("dataset_type", ""), [])
-    table = ctx.lake.read_table(key)
-    counts = {"rows": table.num_rows}
-    for name in wanted:
-        column = next((c for c in table.column_names if c.upper() == name), None)
-        if column is not None:
-            counts[name] = int(pc.count_distinct(table[column]).as_py())
+    file = pq.ParquetFile(ctx.lake.path(key), filesystem=ctx.lake.fs)  # the row count is in its footer
+    counts = {"rows": file.metadata.num_rows}
+    if dataset.get("dataset_type") == "INTERACTIONS":  # only there are distinct ids worth reading
+        names = {c.upper(): c for c in file.schema_arrow.names}
+        wanted = [names[n] for n in ("USER_ID", "ITEM_ID") if n in names]
+        table = ctx.lake.read_table(key, columns=wanted)
+        counts.update({n.upper(): int(pc.count_distinct(table[n]).as_py()) for n in wanted})
     with _LOCK:
         _CACHE[key] = counts
         while len(_CACHE) > _KEEP:
@@ -48,7 +48,7 @@ def group_counts(ctx: Context, group_arn: str, datasets: list[dict[str, Any]] | 
     by_type = {d["dataset_type"]: _bulk_counts(ctx, d) for d in datasets}
     inter = by_type.get("INTERACTIONS") or {}
     day_start = time.time() // 86400 * 86400
-    events_today = len(ctx.store.event_times(group_arn, day_start))
+    events_today = ctx.store.count_events(group_arn, day_start)
     users = max([n for n in (inter.get("USER_ID"), (by_type.get("USERS") or {}).get("rows")) if n is not None],
                 default=None)
     items = max([n for n in (inter.get("ITEM_ID"), (by_type.get("ITEMS") or {}).get("rows")) if n is not None],

@@ -7,13 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from ..domain.arns import kind_of_arn
+
 if TYPE_CHECKING:
     from ..context import Context
 
 Record = dict[str, Any]
-KINDS = ("dataset_group", "schema", "dataset", "dataset_import_job", "dataset_export_job", "solution",
-         "solution_version", "campaign", "filter", "event_tracker", "batch_inference_job", "batch_segment_job",
-         "recommender", "metric_attribution", "data_deletion_job")
 DESCRIBE = {  # kind -> (operation, its ARN member, the member of the answer that holds the resource)
     "dataset_group": ("DescribeDatasetGroup", "datasetGroupArn", "datasetGroup"),
     "schema": ("DescribeSchema", "schemaArn", "schema"),
@@ -51,11 +50,9 @@ def find(ctx: Context, arn: str) -> tuple[str, Record] | None:
         answer = describe(ctx, kind, arn)
         return (kind, {"arn": arn, "name": answer.get("name") or arn.rsplit("/", 1)[-1],
                        "status": answer.get("status")}) if answer else None
-    for kind in KINDS:
-        record = ctx.store.find(kind, arn)
-        if record is not None:
-            return kind, record
-    return None
+    kind = kind_of_arn(arn)
+    record = ctx.store.find(kind, arn) if kind else None
+    return (kind, record) if record is not None else None
 
 
 def describe(ctx: Context, kind: str, arn: str) -> Record:

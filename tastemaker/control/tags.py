@@ -4,25 +4,13 @@ from __future__ import annotations
 from typing import Any
 
 from ..context import Context
-from ..domain.arns import resource_type
+from ..domain.arns import kind_of_arn
 from ..errors import TooManyTagKeysException, TooManyTagsException, not_found
 
 MAX_TAGS = 200
 
-KIND_OF_TYPE = {
-    "dataset-group": "dataset_group", "schema": "schema", "dataset": "dataset",
-    "dataset-import-job": "dataset_import_job", "dataset-export-job": "dataset_export_job",
-    "solution": "solution", "campaign": "campaign", "event-tracker": "event_tracker", "filter": "filter",
-    "batch-inference-job": "batch_inference_job", "batch-segment-job": "batch_segment_job",
-    "recommender": "recommender", "metric-attribution": "metric_attribution",
-    "data-deletion-job": "data_deletion_job",
-}
-
-
 def _require(ctx: Context, arn: str) -> None:
-    kind = KIND_OF_TYPE.get(resource_type(arn))
-    if kind == "solution" and arn.count("/") == 2:
-        kind = "solution_version"
+    kind = kind_of_arn(arn)
     if kind is None or ctx.store.find(kind, arn) is None:
         raise not_found(arn)
 

@@ -29,7 +29,6 @@ class NoTrailingCR:
 
     def __init__(self, raw: Any) -> None:
         self.raw, self.held, self.closed = raw, b"", False
-        self.position = 0  # bytes handed to the reader so far (an import's progress)
 
     def read(self, size: int = -1) -> bytes:
         data, self.held = self.held, b""
@@ -40,7 +39,6 @@ class NoTrailingCR:
                 break
         if 1 < size == len(data) and data.endswith(b"\r"):  # more may follow: the '\r' starts the next block
             data, self.held = data[:-1], b"\r"
-        self.position += len(data)
         return data
 
     def close(self) -> None:

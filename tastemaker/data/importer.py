@@ -158,18 +158,18 @@ def read_source(source: Source, fields: list[dict], dataset_type: str, stats: Im
     convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in wanted}, include_columns=wanted,
                                    strings_can_be_null=False, quoted_strings_can_be_null=False)
     with open_source(source) as stream:
-        reader, offset, counted = None, 0, NoTrailingCR(stream)
+        reader, offset = None, 0
         while True:
             try:
                 if reader is None:
-                    reader = pacsv.open_csv(counted, read_options=pacsv.ReadOptions(
+                    reader = pacsv.open_csv(NoTrailingCR(stream), read_options=pacsv.ReadOptions(
                         block_size=block_size), parse_options=PARSE_OPTIONS, convert_options=convert)
                 batch = reader.read_next_batch()
             except StopIteration:
                 return
             except (pa.ArrowException, UnicodeDecodeError) as exc:
                 raise csv_error(source, exc, offset, names, header, block_size) from None
-            stats.read_bytes = getattr(counted, "position", 0)
+            stats.read_bytes = stream.tell()  # read ahead of the batch by up to a block: progress only
             yield _convert(batch, header, fields, required, source, offset, stats)
             offset += batch.num_rows
 

@@ -78,6 +78,9 @@ class Store(Protocol):
     def recent_events(self, dataset_group_arn: str, *, limit: int = 50, user_id: str | None = None) -> list[Record]:
         """The newest `limit` events of a group (of one user when given), newest first."""
 
+    def count_events(self, dataset_group_arn: str, since: float = 0.0) -> int:
+        """How many events of a group have a timestamp (sentAt) at or after `since`."""
+
     def event_times(self, dataset_group_arn: str, since: float) -> list[float]:
         """The timestamps (sentAt) of a group's events at or after `since`: counts per minute or per day."""
 

@@ -184,6 +184,12 @@ class SqlStore(SqlJobs):
             rows = conn.execute(query.order_by(events.c.id.desc()).limit(max(0, int(limit)))).mappings().all()
         return [{**r, "properties": orjson.loads(r["properties"]) if r["properties"] else {}} for r in rows]
 
+    def count_events(self, dataset_group_arn: str, since: float = 0.0) -> int:
+        query = sa.select(sa.func.count()).select_from(events).where(
+            events.c.dataset_group_arn == dataset_group_arn, events.c.timestamp >= since)
+        with self._tx() as conn:
+            return int(conn.execute(query).scalar_one())
+
     def event_times(self, dataset_group_arn: str, since: float) -> list[float]:
         query = sa.select(events.c.timestamp).where(events.c.dataset_group_arn == dataset_group_arn,
                                                     events.c.timestamp >= since)

@@ -58,7 +58,7 @@ def algorithm_name(recipe: str) -> str:
 def recipe_for_algorithm(algorithm_arn_: str) -> tuple[str, type]:
     name = algorithm_arn_[len(ALGORITHM_PREFIX):] if algorithm_arn_.startswith(ALGORITHM_PREFIX) else None
     for recipe, cls in recipes().items():
-        if name is not None and algorithm_name(recipe) == name:
+        if name is not None and (cls.algorithm or recipe) == name:
             return recipe, cls
     raise not_found(algorithm_arn_)
 

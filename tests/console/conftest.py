@@ -14,6 +14,17 @@ from tests.conftest import Server
 GENRE_FILTER = "INCLUDE ItemID WHERE Items.GENRE IN ($GENRE)"
 
 
+def wait_status(describe, wanted: set[str], timeout: float = 120) -> dict:
+    """Poll a Describe* (the resource dict) until its status is one of `wanted`; fails after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = describe()
+        if found["status"] in wanted:
+            return found
+        assert time.monotonic() < deadline, f"still {found['status']} after {timeout} s"
+        time.sleep(0.1)
+
+
 @dataclass
 class Demo:
     server: Server
@@ -26,6 +37,22 @@ class Demo:
 
     def client(self, name: str) -> Any:
         return self.server.client(name)
+
+    def isolated_group(self, name: str) -> str:
+        """A new dataset group holding the demo's interactions (imported again), so that what a test trains in it
+        changes nothing the other tests look at."""
+        p = self.client("personalize")
+        job = p.describe_dataset_import_job(datasetImportJobArn=self.arns["interactions_import"])["datasetImportJob"]
+        schema = p.describe_dataset(datasetArn=job["datasetArn"])["dataset"]["schemaArn"]
+        group = p.create_dataset_group(name=name)["datasetGroupArn"]
+        dataset = p.create_dataset(name=f"{name}-interactions", schemaArn=schema, datasetGroupArn=group,
+                                   datasetType="Interactions")["datasetArn"]
+        imported = p.create_dataset_import_job(jobName=f"{name}-import", datasetArn=dataset, roleArn=job["roleArn"],
+                                               dataSource=job["dataSource"])["datasetImportJobArn"]
+        found = wait_status(lambda: p.describe_dataset_import_job(datasetImportJobArn=imported)["datasetImportJob"],
+                            {"ACTIVE", "CREATE FAILED"})
+        assert found["status"] == "ACTIVE", found
+        return group
 
 
 @pytest.fixture(scope="session")

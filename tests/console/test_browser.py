@@ -6,12 +6,12 @@ Skipped (saying what to install) without Debian's `chromium` package or the `pla
 from __future__ import annotations
 
 import re
-import time
 from urllib.parse import quote
 
 import pytest
 
 from tests.console import browser
+from tests.console.conftest import wait_status
 
 pytestmark = pytest.mark.skipif(browser.missing() is not None, reason=browser.missing() or "")
 
@@ -133,42 +133,13 @@ def test_no_page_scrolls_sideways(console_pages, targets, demo, device):
         for url, f in wide.items())
 
 
-def isolated_group(demo, name: str) -> str:
-    """A new dataset group holding the demo's interactions (imported again), so that training in it changes
-    nothing the other tests look at."""
-    p = demo.client("personalize")
-    job = p.describe_dataset_import_job(datasetImportJobArn=demo.arns["interactions_import"])["datasetImportJob"]
-    schema = p.describe_dataset(datasetArn=job["datasetArn"])["dataset"]["schemaArn"]
-    group = p.create_dataset_group(name=name)["datasetGroupArn"]
-    wait_status(lambda: p.describe_dataset_group(datasetGroupArn=group)["datasetGroup"], {"ACTIVE"})
-    dataset = p.create_dataset(name=f"{name}-interactions", schemaArn=schema, datasetGroupArn=group,
-                               datasetType="Interactions")["datasetArn"]
-    wait_status(lambda: p.describe_dataset(datasetArn=dataset)["dataset"], {"ACTIVE"})
-    imported = p.create_dataset_import_job(jobName=f"{name}-import", datasetArn=dataset, roleArn=job["roleArn"],
-                                           dataSource=job["dataSource"])["datasetImportJobArn"]
-    found = wait_status(lambda: p.describe_dataset_import_job(datasetImportJobArn=imported)["datasetImportJob"],
-                        {"ACTIVE", "CREATE FAILED"}, timeout=120)
-    assert found["status"] == "ACTIVE", found
-    return group
-
-
-def wait_status(describe, wanted: set[str], timeout: float = 60) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = describe()
-        if found["status"] in wanted:
-            return found
-        assert time.monotonic() < deadline, f"still {found['status']} after {timeout} s"
-        time.sleep(0.1)
-
-
 TRIALS = 4
 """HPO trials of the watched training: about 4 s each here, so it runs ~20-40 s, in a few visible steps."""
 
 
 def test_running_training_progress_moves_without_reloading_then_the_page_reloads_to_active(console_page, demo):
     p = demo.client("personalize")
-    group = isolated_group(demo, "browser-progress")
+    group = demo.isolated_group("browser-progress")
     solution = p.create_solution(
         name="browser-hpo", datasetGroupArn=group, recipeArn="arn:aws:personalize:::recipe/aws-user-personalization",
         performHPO=True, solutionConfig={"hpoConfig": {"hpoResourceConfig": {

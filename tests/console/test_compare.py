@@ -5,7 +5,6 @@ from __future__ import annotations
 import html as htmllib
 import math
 import re
-import time
 from urllib.parse import quote
 
 import pytest
@@ -19,6 +18,7 @@ from tastemaker.console.compare import (
     short_name,
     split_rows,
 )
+from tests.console.conftest import wait_status
 from tests.console.test_pages import get
 
 SIMS = "arn:aws:personalize:::recipe/aws-sims"
@@ -90,32 +90,12 @@ def test_split_rows_and_chart_labels():
 
 # --- pages of a real server --------------------------------------------------------------------------------------
 
-def wait_status(describe, wanted: set[str], timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = describe()
-        if found["status"] in wanted:
-            return found
-        assert time.monotonic() < deadline, f"still {found['status']} after {timeout} s"
-        time.sleep(0.1)
-
-
 @pytest.fixture(scope="module")
 def compared(demo):
     """A dataset group of its own (the demo's interactions imported again, so nothing else the tests look at
     changes) with a sims solution trained twice and a sims solution with HPO and other hyperparameters."""
     p = demo.client("personalize")
-    job = p.describe_dataset_import_job(datasetImportJobArn=demo.arns["interactions_import"])["datasetImportJob"]
-    schema = p.describe_dataset(datasetArn=job["datasetArn"])["dataset"]["schemaArn"]
-    group = p.create_dataset_group(name="compare-group")["datasetGroupArn"]
-    wait_status(lambda: p.describe_dataset_group(datasetGroupArn=group)["datasetGroup"], {"ACTIVE"})
-    dataset = p.create_dataset(name="compare-interactions", schemaArn=schema, datasetGroupArn=group,
-                               datasetType="Interactions")["datasetArn"]
-    wait_status(lambda: p.describe_dataset(datasetArn=dataset)["dataset"], {"ACTIVE"})
-    imported = p.create_dataset_import_job(jobName="compare-import", datasetArn=dataset, roleArn=job["roleArn"],
-                                           dataSource=job["dataSource"])["datasetImportJobArn"]
-    assert wait_status(lambda: p.describe_dataset_import_job(datasetImportJobArn=imported)["datasetImportJob"],
-                       {"ACTIVE", "CREATE FAILED"})["status"] == "ACTIVE"
+    group = demo.isolated_group("compare-group")
     plain = p.create_solution(name="compare-sims", datasetGroupArn=group, recipeArn=SIMS)["solutionArn"]
     tuned = p.create_solution(name="compare-sims-hpo", datasetGroupArn=group, recipeArn=SIMS, performHPO=True,
                               solutionConfig={"algorithmHyperParameters": {"max_neighbors": "50"},

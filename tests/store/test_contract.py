@@ -179,6 +179,7 @@ def test_recent_events_newest_first_and_event_times_since(store):
     assert [e["item_id"] for e in store.recent_events(ARN, limit=3)] == ["i4", "i3", "i2"]
     assert [e["item_id"] for e in store.recent_events(ARN, limit=10, user_id="u1")] == ["i3", "i1"]
     assert sorted(store.event_times(ARN, since=102.0)) == [102.0, 103.0, 104.0]
+    assert store.count_events(ARN, since=102.0) == 3 and store.count_events(ARN) == 5
     assert store.recent_events(ARN.replace("g1", "other")) == [] and store.event_times(ARN, 1e12) == []
 
 
